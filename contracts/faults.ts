@@ -1,0 +1,57 @@
+/**
+ * Fault codes: every way a kiosk can be unusable or at risk, as reported to HQ.
+ * A fault is a present, blocking condition; a warning is a condition that will become
+ * a fault if nobody acts (paper near end).
+ */
+export const FaultCode = {
+  // receipt printer
+  PRINTER_PAPER_OUT: 'PRINTER_PAPER_OUT',
+  PRINTER_PAPER_NEAR_END: 'PRINTER_PAPER_NEAR_END',
+  PRINTER_COVER_OPEN: 'PRINTER_COVER_OPEN',
+  PRINTER_CUTTER_ERROR: 'PRINTER_CUTTER_ERROR',
+  PRINTER_OFFLINE: 'PRINTER_OFFLINE',
+  PRINTER_UNRECOVERABLE_ERROR: 'PRINTER_UNRECOVERABLE_ERROR',
+  PRINTER_PAPER_JAM: 'PRINTER_PAPER_JAM',
+  PRINTER_NO_RESPONSE: 'PRINTER_NO_RESPONSE',
+  PRINT_NOT_DELIVERED: 'PRINT_NOT_DELIVERED',
+  PRINT_NOT_TAKEN: 'PRINT_NOT_TAKEN',
+  // ID card reader
+  IDREADER_SAM_FAULT: 'IDREADER_SAM_FAULT',
+  IDREADER_NO_RESPONSE: 'IDREADER_NO_RESPONSE',
+  IDREADER_PROTOCOL_ERROR: 'IDREADER_PROTOCOL_ERROR',
+  IDREADER_READ_FAILED: 'IDREADER_READ_FAILED',
+  // QR scanner
+  SCANNER_NO_RESPONSE: 'SCANNER_NO_RESPONSE',
+  // any device link (serial port gone, USB unplugged, TCP refused)
+  DEVICE_LINK_DOWN: 'DEVICE_LINK_DOWN',
+  // screen and process
+  SCREEN_BLACK: 'SCREEN_BLACK',
+  RENDERER_CRASHED: 'RENDERER_CRASHED',
+  AGENT_UNCLEAN_SHUTDOWN: 'AGENT_UNCLEAN_SHUTDOWN',
+  // promised hours
+  OUT_OF_HOURS_UNAVAILABLE: 'OUT_OF_HOURS_UNAVAILABLE',
+} as const;
+export type FaultCode = (typeof FaultCode)[keyof typeof FaultCode];
+
+export const ALL_FAULT_CODES = Object.values(FaultCode) as FaultCode[];
+
+export type DeviceKind = 'idReader' | 'printer' | 'scanner';
+
+/**
+ * An error a driver raises that maps to a fault code. `detail` says what happened in
+ * words a technician can act on; `context` carries machine-readable facts (port, byte offset…).
+ */
+export class DeviceFault extends Error {
+  override readonly name = 'DeviceFault';
+  constructor(
+    readonly code: FaultCode,
+    readonly detail: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(`${code}: ${detail}`);
+  }
+}
+
+export function isDeviceFault(e: unknown): e is DeviceFault {
+  return e instanceof DeviceFault;
+}
