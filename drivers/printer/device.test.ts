@@ -1,0 +1,237 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DeviceFault, FaultCode } from '../../contracts/faults.ts';
+import { openPtyPair, type PtyPair } from '../../hardware-sim/pty.ts';
+import { SimulatedPrinter, type SimulatedPrinterOptions } from '../../hardware-sim/printer/simulated-printer.ts';
+import { SerialLink } from '../transport/serial.ts';
+import { type PrinterHealth, ReceiptPrinter, type ReceiptPrinterEvents, type ReceiptPrinterOptions } from './device.ts';
+import type { PrintJob } from './job.ts';
+import { type PrinterProfileName, printerProfile } from './profiles.ts';
+import { providentFundStatementJob } from './sample-jobs.ts';
+
+/**
+ * The driver against the simulated printer over a real PTY pair (socat): SerialLinks on both ends,
+ * the simulator parsing the ESC/POS bytes the driver sends.
+ */
+interface Rig {
+  pty: PtyPair;
+  kiosk: SerialLink;
+  simLink: SerialLink;
+  sim: SimulatedPrinter;
+  printer: ReceiptPrinter;
+  events: { name: keyof ReceiptPrinterEvents; arg: unknown }[];
+}
+let rig: Rig | undefined;
+
+async function makeRig(
+  profileName: PrinterProfileName = 'epson-generic',
+  simOpts: SimulatedPrinterOptions = {},
+  printerOpts: Partial<ReceiptPrinterOptions> = {},
+  timeouts: Partial<ReturnType<typeof printerProfile>['timeouts']> = {},
+): Promise<Rig> {
+  const pty = await openPtyPair();
+  const kiosk = new SerialLink({ path: pty.kioskPath, baudRate: 115200 });
+  const simLink = new SerialLink({ path: pty.simPath, baudRate: 115200 });
+  await Promise.all([kiosk.open(), simLink.open()]);
+  const sim = new SimulatedPrinter({ profile: profileName, ...simOpts });
+  sim.attach(simLink);
+  const profile = printerProfile(profileName, { presenterPollMs: 20, timeouts: { statusMs: 400, presentMs: 1500, takeMs: 2000, ...timeouts } });
+  const printer = new ReceiptPrinter({ link: kiosk, profile, healthPollMs: 0, ...printerOpts });
+  const events: Rig['events'] = [];
+  for (const name of ['status', 'fault', 'ticket', 'late-completion'] as const) printer.on(name, (arg: unknown) => events.push({ name, arg }));
+  await printer.connect();
+  rig = { pty, kiosk, simLink, sim, printer, events };
+  return rig;
+}
+
+afterEach(async () => {
+  if (!rig) return;
+  const r = rig;
+  rig = undefined;
+  await r.printer.close();
+  r.sim.detach();
+  await r.simLink.close();
+  await r.pty.close();
+});
+
+async function rejection(p: Promise<unknown>): Promise<DeviceFault> {
+  try {
+    await p;
+  } catch (e) {
+    return e as DeviceFault;
+  }
+  throw new Error('expected the print to be rejected, it resolved');
+}
+
+/** Resolve when the driver's health matches; fail (not a timing assertion) if it never does. */
+function healthWhere(printer: ReceiptPrinter, match: (h: PrinterHealth) => boolean, guardMs = 5000): Promise<PrinterHealth> {
+  if (match(printer.health)) return Promise.resolve(printer.health);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`health never matched; now ${JSON.stringify(printer.health)}`)), guardMs);
+    const on = (h: PrinterHealth) => {
+      if (!match(h)) return;
+      clearTimeout(timer);
+      printer.off('status', on);
+      resolve(h);
+    };
+    printer.on('status', on);
+  });
+}
+
+const small: PrintJob = { title: '测试小票', lines: [{ kind: 'text', text: '测试 ¥1.00' }] };
+
+describe('ReceiptPrinter over a PTY, epson-generic', () => {
+  it('prints the 40-line Chinese statement and resolves only with the completion id; the receipt is in the simulator', async () => {
+    const { printer, sim } = await makeRig();
+    expect(printer.health.state).toBe('ok');
+    const result = await printer.print(providentFundStatementJob());
+    expect(result.lineCount).toBeGreaterThanOrEqual(40);
+    expect(result.taken).toBeNull();
+    const receipt = sim.lastReceipt()!;
+    expect(receipt.completionIds).toEqual([result.completionId]);
+    expect(receipt.fourByteSequences).toBe(0);
+    expect(receipt.outcome).toBe('delivered');
+    const text = sim.receiptText(receipt);
+    expect(text).toContain('住  房  公  积  金');
+    expect(text).toContain('4201**********1234');
+    expect(text).toMatch(/2025-10 +汇缴 +￥2,962\.80/);
+    expect(result.timings.completionToResolveMs).not.toBeNull();
+    expect(printer.lastCompletionToResolveMs).toBe(result.timings.completionToResolveMs);
+    expect(result.timings.completedAt!).toBeGreaterThan(result.timings.sentAt);
+  });
+
+  it('serialises jobs: two prints at once come out in order', async () => {
+    const { printer, sim } = await makeRig();
+    const [a, b] = await Promise.all([printer.print({ ...small, title: 'A' }), printer.print({ ...small, title: 'B' })]);
+    const ids = sim.receiptList().flatMap((r) => r.completionIds);
+    expect(ids).toEqual([a.completionId, b.completionId]);
+  });
+
+  it('paper out before the job: PRINTER_PAPER_OUT, nothing sent', async () => {
+    const { printer, sim } = await makeRig();
+    sim.paperOutAfter(0);
+    const e = await rejection(printer.print(small));
+    expect(e.code).toBe(FaultCode.PRINTER_PAPER_OUT);
+    expect(e.context).toMatchObject({ phase: 'pre-job' });
+    expect(sim.receiptList()).toEqual([]);
+    expect(sim.currentReceipt().lines).toEqual([]);
+  });
+
+  it('paper out mid-job: PRINT_NOT_DELIVERED (cause PRINTER_PAPER_OUT), and the rest never prints for the next customer', async () => {
+    const { printer, sim, events } = await makeRig();
+    sim.paperOutAfter(40);
+    const e = await rejection(printer.print(providentFundStatementJob()));
+    expect(e.code).toBe(FaultCode.PRINT_NOT_DELIVERED);
+    expect(e.context).toMatchObject({ cause: FaultCode.PRINTER_PAPER_OUT, phase: 'printing', buffersCleared: true });
+    expect(events.some((ev) => ev.name === 'fault' && (ev.arg as DeviceFault).code === FaultCode.PRINTER_PAPER_OUT)).toBe(true);
+    sim.loadPaper();
+    await healthWhere(printer, (h) => h.faults.length === 0);
+    expect(sim.state().queue.ops).toBe(0);
+    expect(sim.receiptList().flatMap((r) => r.completionIds)).toEqual([]);
+    // and the printer is usable again
+    const ok = await printer.print(small);
+    expect(sim.lastReceipt()!.completionIds).toEqual([ok.completionId]);
+  });
+
+  it('cover open: PRINTER_COVER_OPEN; ASB tells the driver when it is closed again', async () => {
+    const { printer, sim } = await makeRig();
+    sim.setCoverOpen(true);
+    await healthWhere(printer, (h) => h.faults.includes(FaultCode.PRINTER_COVER_OPEN));
+    expect((await rejection(printer.print(small))).code).toBe(FaultCode.PRINTER_COVER_OPEN);
+    sim.setCoverOpen(false);
+    expect((await healthWhere(printer, (h) => h.state === 'ok')).faults).toEqual([]);
+  });
+
+  it('cutter jam: PRINT_NOT_DELIVERED with cause PRINTER_CUTTER_ERROR', async () => {
+    const { printer, sim } = await makeRig();
+    sim.jamCutter();
+    const e = await rejection(printer.print(small));
+    expect(e.code).toBe(FaultCode.PRINT_NOT_DELIVERED);
+    expect(e.context).toMatchObject({ cause: FaultCode.PRINTER_CUTTER_ERROR });
+    expect(printer.health.faults).toEqual([FaultCode.PRINTER_CUTTER_ERROR]);
+  });
+
+  it('offline: PRINTER_OFFLINE', async () => {
+    const { printer, sim } = await makeRig();
+    sim.setOffline(true);
+    expect((await rejection(printer.print(small))).code).toBe(FaultCode.PRINTER_OFFLINE);
+  });
+
+  it('"prints nothing": healthy status, no completion → PRINT_NOT_DELIVERED (NO_COMPLETION), buffer cleared', async () => {
+    const { printer, sim } = await makeRig('epson-generic', {}, { completionTimeoutMs: 600 });
+    sim.setPrintsNothing('stalled');
+    const e = await rejection(printer.print(small));
+    expect(e.code).toBe(FaultCode.PRINT_NOT_DELIVERED);
+    expect(e.context).toMatchObject({ cause: 'NO_COMPLETION', buffersCleared: true, faults: [] });
+    expect(e.detail).toMatch(/accepted the job but printed nothing/);
+    expect(sim.receiptList()).toEqual([]);
+    expect(printer.health.faults).toEqual([]); // every naive check says the printer is fine
+  });
+
+  it('a printer that answers nothing: PRINTER_NO_RESPONSE, and selfCheck says so', async () => {
+    const { printer, sim } = await makeRig();
+    sim.setUnresponsive(true);
+    expect((await rejection(printer.print(small))).code).toBe(FaultCode.PRINTER_NO_RESPONSE);
+    const check = await printer.selfCheck();
+    expect(check).toMatchObject({ ok: false, faults: [FaultCode.PRINTER_NO_RESPONSE] });
+    expect(check.detail).toMatch(/did not answer dle-eot-1/);
+    sim.setUnresponsive(false);
+    expect(await printer.selfCheck()).toMatchObject({ ok: true, faults: [] });
+  });
+
+  it('selfCheck reports near end as a warning', async () => {
+    const { printer, sim } = await makeRig();
+    sim.setNearEnd(true);
+    const check = await printer.selfCheck();
+    expect(check).toMatchObject({ ok: true, warnings: [FaultCode.PRINTER_PAPER_NEAR_END] });
+    const r = await printer.print(small);
+    expect(r.warnings).toEqual([FaultCode.PRINTER_PAPER_NEAR_END]);
+  });
+});
+
+describe('ReceiptPrinter without a port', () => {
+  it('selfCheck names the missing port instead of hanging', async () => {
+    const link = new SerialLink({ path: '/dev/zizhu-no-such-printer', baudRate: 38400, failFast: true });
+    const printer = new ReceiptPrinter({ link, healthPollMs: 0, openTimeoutMs: 500 });
+    try {
+      const check = await printer.selfCheck();
+      expect(check).toMatchObject({ ok: false, faults: [FaultCode.DEVICE_LINK_DOWN] });
+      expect(check.detail).toContain('/dev/zizhu-no-such-printer');
+      expect((await rejection(printer.print(small))).code).toBe(FaultCode.DEVICE_LINK_DOWN);
+    } finally {
+      await printer.close();
+    }
+  });
+});
+
+describe('ReceiptPrinter over a PTY, custom-vkp80 presenter', () => {
+  it('waits for the ticket in the output, then for it to be taken', async () => {
+    const { printer, sim, events } = await makeRig('custom-vkp80', { autoTakeAfterMs: 80 });
+    const r = await printer.print(small);
+    expect(r.taken).toBe(true);
+    expect(sim.lastReceipt()!.outcome).toBe('taken');
+    expect(events.filter((e) => e.name === 'ticket').map((e) => (e.arg as { state: string }).state)).toEqual(['presented', 'taken']);
+  });
+
+  it('a ticket left in the mouth: {taken:false}, or PRINT_NOT_TAKEN when required; the next job waits for it', async () => {
+    const { printer, sim } = await makeRig('custom-vkp80', {}, {}, { takeMs: 250 });
+    const r = await printer.print(small);
+    expect(r.taken).toBe(false);
+    expect(sim.lastReceipt()!.outcome).toBe('in-output');
+    const next = await rejection(printer.print(small));
+    expect(next.code).toBe(FaultCode.PRINT_NOT_TAKEN);
+    expect(next.context).toMatchObject({ phase: 'pre-job' });
+    sim.takeTicket();
+    const strict = await rejection(printer.print(small, { notTaken: 'reject' }));
+    expect(strict.code).toBe(FaultCode.PRINT_NOT_TAKEN);
+    expect(strict.context).toMatchObject({ phase: 'presenter' });
+  });
+
+  it('paper stuck inside (completion sent, no ticket in the output): PRINT_NOT_DELIVERED', async () => {
+    const { printer, sim } = await makeRig('custom-vkp80', {}, {}, { presentMs: 300 });
+    sim.setPrintsNothing('paper-stuck');
+    const e = await rejection(printer.print(small));
+    expect(e.code).toBe(FaultCode.PRINT_NOT_DELIVERED);
+    expect(e.context).toMatchObject({ cause: 'TICKET_NOT_PRESENTED', phase: 'presenter' });
+    expect(sim.lastReceipt()!.outcome).toBe('stuck');
+  });
+});

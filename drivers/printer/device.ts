@@ -1,0 +1,718 @@
+import { EventEmitter } from 'node:events';
+import { DeviceFault, FaultCode } from '../../contracts/faults.ts';
+import type { ByteLink, LinkHealth } from '../transport/link.ts';
+import { BUFFER_CLEAR_REQUEST, CompletionIdSequence, asbEnable, encodePrintJob, statusRequestBytes } from './encode.ts';
+import type { PrintJob } from './job.ts';
+import { type PrinterProfile, type PrinterProfileName, type StatusRequest, printerProfile } from './profiles.ts';
+import { type PrinterMessage, type PrinterStatusPart, PrinterStreamDemux, faultsOf, primaryFault } from './status.ts';
+
+/**
+ * The receipt printer driver. `print(job)` resolves only when delivery is verified:
+ *
+ *   1. pre-job status is clean (DLE EOT 1–4, plus Custom full status on presenter printers);
+ *   2. the job is sent, ending with GS ( H and this job's 4-character completion id;
+ *   3. the printer answers `37 22 id 00` — it has physically printed everything before it;
+ *   4. post-job status is clean (paper did not run out, no cutter error …);
+ *   5. on presenter printers, the ticket is seen in the output, then (by default) taken.
+ *
+ * Rejections (all DeviceFault):
+ *   - a fault known BEFORE anything is sent rejects with that fault (PRINTER_PAPER_OUT, PRINTER_COVER_OPEN,
+ *     PRINTER_CUTTER_ERROR, PRINTER_OFFLINE, PRINTER_PAPER_JAM, PRINTER_UNRECOVERABLE_ERROR,
+ *     PRINTER_NO_RESPONSE; PRINT_NOT_TAKEN when the last ticket still sits in the presenter). Nothing
+ *     was printed; the job can be retried once fixed.
+ *   - anything that goes wrong AFTER the job was sent rejects PRINT_NOT_DELIVERED with
+ *     `context.cause` (the fault seen, or `NO_COMPLETION` / `TICKET_NOT_PRESENTED`): a partial receipt
+ *     may have come out. The driver then clears the printer's buffers (DLE DC4 fn 8, when the profile
+ *     has it) so the unprinted rest of this customer's receipt does not print for the next customer.
+ *   - presenter: a ticket not taken within `takeMs` resolves `{taken:false}` (it was delivered to the
+ *     mouth) unless the profile/option says `notTaken: 'reject'` → PRINT_NOT_TAKEN.
+ *
+ * Health: ASB on connect (and in every job, after ESC @), a heartbeat poll, `status`/`fault` events
+ * on change, `selfCheck()` for `zizhu doctor`. Jobs are serialised.
+ */
+
+export interface ReceiptPrinterOptions {
+  link: ByteLink;
+  profile?: PrinterProfileName | PrinterProfile;
+  /** fixed completion timeout (ms); default: profile base + 2 × estimated print time + wire time */
+  completionTimeoutMs?: number;
+  /** wire time per byte for the automatic completion timeout (default 1.05 ms: 9600 baud 8N1) */
+  wireMsPerByte?: number;
+  /** override the profile's heartbeat poll (ms); 0 turns it off */
+  healthPollMs?: number;
+  /** first completion id counter value (tests); random by default */
+  completionIdStart?: number;
+  /**
+   * how long connect() waits for the link to come up (default 3000 ms); after that it returns the
+   * health (DEVICE_LINK_DOWN) and finishes setting up by itself when the port appears
+   */
+  openTimeoutMs?: number;
+}
+
+export interface PrintOptions {
+  completionTimeoutMs?: number;
+  /** presenter: wait until the ticket is taken (default true) */
+  waitForTaken?: boolean;
+  /** presenter: override the profile's take timeout */
+  takeTimeoutMs?: number;
+  /** presenter: override the profile's not-taken policy */
+  notTaken?: 'resolve' | 'reject';
+}
+
+export interface PrintResult {
+  title: string;
+  completionId: string;
+  /** presenter printers: the customer took the ticket (false: it was left in the mouth); null otherwise */
+  taken: boolean | null;
+  lineCount: number;
+  paperMm: number;
+  bytes: number;
+  /** warnings after the job (e.g. PRINTER_PAPER_NEAR_END) */
+  warnings: FaultCode[];
+  timings: {
+    /** performance.now() values */
+    sentAt: number;
+    completedAt: number | null;
+    verifiedAt: number;
+    resolvedAt: number;
+    /** the printer's completion reply arriving → print() resolving (bench: print_verify_overhead_ms) */
+    completionToResolveMs: number | null;
+    /** completion reply → delivery verified (post-status clean, ticket presented) */
+    completionToVerifiedMs: number | null;
+  };
+}
+
+export type PrinterHealthState = 'unknown' | 'ok' | 'warning' | 'fault';
+
+export interface PrinterHealth {
+  state: PrinterHealthState;
+  faults: FaultCode[];
+  warnings: FaultCode[];
+  /** the latest value of every status bit any message reported */
+  status: PrinterStatusPart;
+  /** epoch ms of the last message from the printer */
+  lastHeardAt: number | null;
+  link: LinkHealth;
+}
+
+export interface PrinterSelfCheck {
+  ok: boolean;
+  profile: PrinterProfileName;
+  link: string;
+  faults: FaultCode[];
+  warnings: FaultCode[];
+  /** one line for the doctor table */
+  detail: string;
+  status: PrinterStatusPart;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export interface TicketEvent {
+  state: 'presented' | 'taken' | 'not-taken';
+  completionId: string;
+  title: string;
+}
+
+export interface ReceiptPrinterEvents {
+  /** health changed (faults, warnings, status bits, link) */
+  status: [health: PrinterHealth];
+  /** a fault appeared (one event per new fault code) */
+  fault: [fault: DeviceFault];
+  /** presenter printers: the ticket reached the mouth / was taken / was left */
+  ticket: [event: TicketEvent];
+  /** a completion reply for a job this driver no longer waits for (it printed after all) */
+  'late-completion': [event: { id: string }];
+  /** bytes from the printer that fit no message */
+  garbage: [message: Extract<PrinterMessage, { kind: 'garbage' }>];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Who waits for the next status replies. */
+interface ReplyWaiter {
+  remaining: number;
+  status: PrinterStatusPart;
+  done: Deferred<PrinterStatusPart>;
+}
+
+export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
+  readonly profile: PrinterProfile;
+  readonly link: ByteLink;
+  private readonly opts: ReceiptPrinterOptions;
+  private readonly demux = new PrinterStreamDemux();
+  private readonly ids: CompletionIdSequence;
+
+  private status: PrinterStatusPart = {};
+  private lastHeardAt: number | null = null;
+  private noResponse = false;
+  private health_: PrinterHealth;
+  private unsubs: (() => void)[] = [];
+  private pollTimer: NodeJS.Timeout | null = null;
+  private connected = false;
+  private busy = false;
+
+  private requestChain: Promise<unknown> = Promise.resolve();
+  private jobChain: Promise<unknown> = Promise.resolve();
+  private replyWaiter: ReplyWaiter | null = null;
+  private completionWaiters = new Map<string, Deferred<number>>();
+  private bufferCleared: Deferred<void> | null = null;
+  private statusWatchers = new Set<() => void>();
+  private lastCompletionToResolve: number | null = null;
+
+  constructor(opts: ReceiptPrinterOptions) {
+    super();
+    this.opts = opts;
+    this.link = opts.link;
+    this.profile = typeof opts.profile === 'object' ? opts.profile : printerProfile(opts.profile ?? 'epson-generic');
+    this.ids = new CompletionIdSequence(opts.completionIdStart);
+    this.health_ = { state: 'unknown', faults: [], warnings: [], status: {}, lastHeardAt: null, link: this.link.health };
+  }
+
+  /** Health as last known (no I/O). */
+  get health(): PrinterHealth {
+    return this.health_;
+  }
+
+  /** Completion reply arriving → print() resolving, for the last successful job (ms). */
+  get lastCompletionToResolveMs(): number | null {
+    return this.lastCompletionToResolve;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // connection and health
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Open the link, enable ASB, read the status. Never throws for printer or port trouble: that is in
+   * the returned health (a port that is not there yet is set up when it appears).
+   */
+  async connect(): Promise<PrinterHealth> {
+    if (!this.connected) {
+      this.connected = true;
+      this.unsubs.push(this.link.onData((chunk) => this.onData(chunk)));
+      this.unsubs.push(this.link.onHealth((h) => this.onLinkHealth(h)));
+    }
+    if (this.link.health.state !== 'up') {
+      const opened = this.link.open().then(
+        () => true,
+        () => false,
+      );
+      const up = await Promise.race([opened, sleep(this.opts.openTimeoutMs ?? 3000).then(() => false)]);
+      if (!up) {
+        this.health_ = { ...this.health_, link: this.link.health };
+        this.recompute();
+      }
+    }
+    if (this.link.health.state === 'up') {
+      await this.enableAsb().catch(() => undefined);
+      await this.refreshStatus().catch(() => undefined);
+    }
+    const poll = this.opts.healthPollMs ?? this.profile.healthPollMs;
+    if (poll > 0 && !this.pollTimer) {
+      this.pollTimer = setInterval(() => {
+        if (!this.busy) this.refreshStatus().catch(() => undefined);
+      }, poll);
+      this.pollTimer.unref();
+    }
+    return this.health_;
+  }
+
+  /** Stop polling and listening; the link is closed too. Jobs in flight reject. */
+  async close(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    for (const u of this.unsubs) u();
+    this.unsubs = [];
+    this.connected = false;
+    const err = new DeviceFault(FaultCode.DEVICE_LINK_DOWN, `printer driver on ${this.link.name} was closed`);
+    this.replyWaiter?.done.reject(err);
+    this.replyWaiter = null;
+    for (const d of this.completionWaiters.values()) d.reject(err);
+    this.completionWaiters.clear();
+    await this.link.close();
+  }
+
+  private async enableAsb(): Promise<void> {
+    if (this.profile.capabilities.asb) await this.link.write(asbEnable(this.profile.asbMask));
+  }
+
+  /** Ask the printer for its full status now (DLE EOT 1–4, Custom full status). */
+  async refreshStatus(): Promise<PrinterHealth> {
+    await this.request(this.profile.statusRequests);
+    return this.health_;
+  }
+
+  /** For `zizhu doctor`: a fresh status read, summarised. */
+  async selfCheck(): Promise<PrinterSelfCheck> {
+    if (!this.connected) await this.connect().catch(() => undefined);
+    let detail: string;
+    try {
+      await this.refreshStatus();
+      const h = this.health_;
+      detail = h.faults.length
+        ? `fault: ${h.faults.join(', ')}`
+        : h.warnings.length
+          ? `ok with warnings: ${h.warnings.join(', ')}`
+          : 'ok: online, paper present, cover closed, no errors';
+    } catch (e) {
+      detail = e instanceof DeviceFault ? e.detail : (e as Error).message;
+    }
+    const h = this.health_;
+    return {
+      ok: h.faults.length === 0 && h.state !== 'unknown',
+      profile: this.profile.name,
+      link: this.link.name,
+      faults: h.faults,
+      warnings: h.warnings,
+      detail: `${this.profile.name} on ${this.link.name}: ${detail}`,
+      status: h.status,
+    };
+  }
+
+  private onLinkHealth(h: LinkHealth): void {
+    const wasDown = this.health_.link.state !== 'up';
+    this.health_ = { ...this.health_, link: h };
+    this.recompute();
+    if (h.state === 'up' && wasDown && this.connected) {
+      // a replugged printer may have been power-cycled: ASB is off again
+      this.enableAsb()
+        .then(() => this.refreshStatus())
+        .catch(() => undefined);
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    const t = performance.now();
+    for (const m of this.demux.push(chunk)) this.onMessage(m, t);
+  }
+
+  private onMessage(m: PrinterMessage, t: number): void {
+    if (m.kind === 'garbage') {
+      this.safeEmit('garbage', m);
+      return;
+    }
+    this.lastHeardAt = Date.now();
+    if (this.noResponse) {
+      this.noResponse = false;
+      // it came back (power cycle?): ASB must be enabled again
+      this.enableAsb().catch(() => undefined);
+    }
+    switch (m.kind) {
+      case 'asb':
+        this.merge({
+          ...m.status,
+          // what ASB reports is the current condition; clear the DLE EOT-only bits it implies
+          stoppedByPaperEnd: m.status.paperEnd,
+          errorOccurred: !!(m.status.cutterError || m.status.unrecoverableError || m.status.recoverableError || m.status.autoRecoverableError),
+        });
+        break;
+      case 'realtime-status':
+      case 'custom-full-status': {
+        this.merge(m.status);
+        const w = this.replyWaiter;
+        if (w) {
+          w.status = { ...w.status, ...m.status };
+          if (--w.remaining === 0) {
+            this.replyWaiter = null;
+            w.done.resolve(w.status);
+          }
+        }
+        break;
+      }
+      case 'completion': {
+        const d = this.completionWaiters.get(m.id);
+        if (d) {
+          this.completionWaiters.delete(m.id);
+          d.resolve(t);
+        } else this.safeEmit('late-completion', { id: m.id });
+        break;
+      }
+      case 'buffer-cleared':
+        this.bufferCleared?.resolve();
+        this.bufferCleared = null;
+        break;
+      case 'block':
+        break;
+    }
+    this.recompute();
+  }
+
+  private merge(part: PrinterStatusPart): void {
+    const defined = Object.fromEntries(Object.entries(part).filter(([, v]) => v !== undefined)) as PrinterStatusPart;
+    this.status = { ...this.status, ...defined };
+  }
+
+  private recompute(): void {
+    const link = this.link.health;
+    let faults: FaultCode[];
+    let warnings: FaultCode[] = [];
+    if (link.state !== 'up') faults = [FaultCode.DEVICE_LINK_DOWN];
+    else if (this.noResponse) faults = [FaultCode.PRINTER_NO_RESPONSE];
+    else ({ faults, warnings } = faultsOf(this.status));
+    const heard = this.lastHeardAt !== null;
+    const state: PrinterHealthState = faults.length ? 'fault' : !heard ? 'unknown' : warnings.length ? 'warning' : 'ok';
+    const prev = this.health_;
+    const next: PrinterHealth = { state, faults, warnings, status: { ...this.status }, lastHeardAt: this.lastHeardAt, link };
+    this.health_ = next;
+    for (const w of this.statusWatchers) w();
+    const changed =
+      prev.state !== next.state || prev.faults.join() !== next.faults.join() || prev.warnings.join() !== next.warnings.join() || JSON.stringify(prev.status) !== JSON.stringify(next.status);
+    if (!changed) return;
+    this.safeEmit('status', next);
+    for (const f of faults) {
+      if (!prev.faults.includes(f)) this.safeEmit('fault', new DeviceFault(f, this.describe(f), { link: this.link.name, profile: this.profile.name }));
+    }
+  }
+
+  private describe(f: FaultCode): string {
+    const where = `printer on ${this.link.name}`;
+    switch (f) {
+      case FaultCode.PRINTER_PAPER_OUT:
+        return `${where} is out of paper: load a new roll and close the cover`;
+      case FaultCode.PRINTER_COVER_OPEN:
+        return `${where} has its cover open: close it`;
+      case FaultCode.PRINTER_CUTTER_ERROR:
+        return `${where} reports an autocutter error: open the cover, clear the paper from the cutter, close the cover`;
+      case FaultCode.PRINTER_PAPER_JAM:
+        return `${where} reports a paper jam in the presenter: open it and remove the paper`;
+      case FaultCode.PRINTER_UNRECOVERABLE_ERROR:
+        return `${where} reports an unrecoverable error: power-cycle it; if it persists, service the printer`;
+      case FaultCode.PRINTER_OFFLINE:
+        return `${where} is offline (error or waiting for recovery): check its panel and LEDs`;
+      case FaultCode.PRINTER_NO_RESPONSE:
+        return `${where} does not answer status requests: check power and cable (the port itself is open)`;
+      case FaultCode.DEVICE_LINK_DOWN:
+        return `${where}: the port is down${this.link.health.lastError ? ` (${this.link.health.lastError})` : ''}`;
+      default:
+        return `${where}: ${f}`;
+    }
+  }
+
+  private safeEmit<K extends keyof ReceiptPrinterEvents>(event: K, ...args: ReceiptPrinterEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ReceiptPrinterEvents[K]) => boolean)(event, ...args);
+    } catch {
+      // a listener's bug must not stop the printer driver
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // requests
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Send status requests (at most 4 outstanding, as Epson allows) and wait for every reply.
+   * No reply in time → DeviceFault(PRINTER_NO_RESPONSE) and the health says so.
+   */
+  private request(reqs: readonly StatusRequest[]): Promise<PrinterStatusPart> {
+    const run = async (): Promise<PrinterStatusPart> => {
+      let merged: PrinterStatusPart = {};
+      for (let i = 0; i < reqs.length; i += 4) {
+        const batch = reqs.slice(i, i + 4);
+        merged = { ...merged, ...(await this.requestBatch(batch)) };
+      }
+      return merged;
+    };
+    const p = this.requestChain.then(run, run);
+    this.requestChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async requestBatch(batch: readonly StatusRequest[]): Promise<PrinterStatusPart> {
+    const done = deferred<PrinterStatusPart>();
+    this.replyWaiter = { remaining: batch.length, status: {}, done };
+    this.demux.expect(...batch);
+    const bytes = batch.map(statusRequestBytes);
+    const all = new Uint8Array(bytes.reduce((a, b) => a + b.length, 0));
+    let o = 0;
+    for (const b of bytes) {
+      all.set(b, o);
+      o += b.length;
+    }
+    const timeoutMs = this.profile.timeouts.statusMs;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.link.write(all);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new DeviceFault(
+              FaultCode.PRINTER_NO_RESPONSE,
+              `printer on ${this.link.name} did not answer ${batch.join(', ')} within ${timeoutMs} ms: check that it is powered on and that the cable and baud rate are right`,
+              { link: this.link.name, requests: [...batch], timeoutMs },
+            ),
+          );
+        }, timeoutMs);
+      });
+      const status = await Promise.race([done.promise, timeout]);
+      return status;
+    } catch (e) {
+      this.replyWaiter = null;
+      this.demux.cancelExpected();
+      this.demux.discardPartial();
+      if (e instanceof DeviceFault && e.code === FaultCode.PRINTER_NO_RESPONSE) {
+        this.noResponse = true;
+        this.recompute();
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves true when `cond()` holds after a status change, false after `ms` or on cancel(). */
+  private waitForStatus(cond: () => boolean, ms: number): { promise: Promise<boolean>; cancel(): void } {
+    if (cond()) return { promise: Promise.resolve(true), cancel: () => undefined };
+    let finish!: (v: boolean) => void;
+    const promise = new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (cond()) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), ms);
+      finish = (v: boolean) => {
+        clearTimeout(timer);
+        this.statusWatchers.delete(check);
+        resolve(v);
+      };
+      this.statusWatchers.add(check);
+    });
+    return { promise, cancel: () => finish(false) };
+  }
+
+  private async clearPrinterBuffers(): Promise<boolean> {
+    if (!this.profile.capabilities.bufferClear) return false;
+    const d = deferred<void>();
+    this.bufferCleared = d;
+    try {
+      await this.link.write(BUFFER_CLEAR_REQUEST);
+      const ok = await Promise.race([d.promise.then(() => true), sleep(this.profile.timeouts.statusMs).then(() => false)]);
+      return ok;
+    } catch {
+      return false;
+    } finally {
+      if (this.bufferCleared === d) this.bufferCleared = null;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // printing
+  // -------------------------------------------------------------------------------------------
+
+  /** Print a receipt; resolves only when delivery is verified (see the top of this file). Jobs run one at a time. */
+  print(job: PrintJob, opts: PrintOptions = {}): Promise<PrintResult> {
+    const p = this.jobChain.then(
+      () => this.runJob(job, opts),
+      () => this.runJob(job, opts),
+    );
+    this.jobChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private notDelivered(job: PrintJob, completionId: string, cause: string, detail: string, extra: Record<string, unknown> = {}): DeviceFault {
+    return new DeviceFault(FaultCode.PRINT_NOT_DELIVERED, `"${job.title}" was not delivered: ${detail}`, {
+      link: this.link.name,
+      profile: this.profile.name,
+      completionId,
+      cause,
+      ...extra,
+    });
+  }
+
+  private autoCompletionTimeout(paperMm: number, bytes: number): number {
+    const printMs = (paperMm / this.profile.speedMmPerSec) * 1000;
+    return Math.round(this.profile.timeouts.completionBaseMs + 2 * printMs + bytes * (this.opts.wireMsPerByte ?? 1.05));
+  }
+
+  private async runJob(job: PrintJob, opts: PrintOptions): Promise<PrintResult> {
+    const profile = this.profile;
+    const caps = profile.capabilities;
+    // encode first: a malformed job throws PrintJobError (with its JSON path) before any byte is sent
+    const completionId = this.ids.next();
+    const encoded = encodePrintJob(job, profile, completionId);
+    this.busy = true;
+    try {
+      // 1. pre-job status
+      const pre = await this.request(profile.statusRequests);
+      const preFaults = faultsOf(pre).faults;
+      if (preFaults.length > 0) {
+        const f = primaryFault(preFaults)!;
+        throw new DeviceFault(f, `${this.describe(f)} — "${job.title}" was not sent`, { link: this.link.name, profile: profile.name, faults: preFaults, phase: 'pre-job' });
+      }
+      if (caps.presenter && pre.ticketInOutput) {
+        throw new DeviceFault(
+          FaultCode.PRINT_NOT_TAKEN,
+          `the previous ticket is still in the presenter of the printer on ${this.link.name}; "${job.title}" was not sent (take or retract it first)`,
+          { link: this.link.name, profile: profile.name, phase: 'pre-job' },
+        );
+      }
+
+      // 2. send, 3. completion
+      const completion = deferred<number>();
+      if (caps.processIdResponse) this.completionWaiters.set(completionId, completion);
+      const faultNow = () => faultsOf(this.status).faults.length > 0 || this.link.health.state !== 'up';
+      let sentAt: number;
+      try {
+        await this.link.write(encoded.bytes);
+        sentAt = performance.now();
+      } catch (e) {
+        this.completionWaiters.delete(completionId);
+        throw e;
+      }
+      let completedAt: number | null = null;
+      if (caps.processIdResponse) {
+        const timeoutMs = opts.completionTimeoutMs ?? this.opts.completionTimeoutMs ?? this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
+        const outcome = await this.awaitCompletion(completion, faultNow, timeoutMs);
+        this.completionWaiters.delete(completionId);
+        if (outcome.kind !== 'completed') {
+          // find out why, then make sure the rest of this receipt never prints for someone else
+          let causeFaults: FaultCode[] = [];
+          try {
+            causeFaults = faultsOf(await this.request(profile.statusRequests)).faults;
+          } catch (e) {
+            causeFaults = [e instanceof DeviceFault ? e.code : FaultCode.PRINTER_NO_RESPONSE];
+          }
+          if (causeFaults.length === 0) causeFaults = faultsOf(this.status).faults;
+          const cleared = await this.clearPrinterBuffers();
+          const cause = primaryFault(causeFaults) ?? 'NO_COMPLETION';
+          const detail =
+            cause === 'NO_COMPLETION'
+              ? `no completion reply (GS ( H ${completionId}) within ${timeoutMs} ms although the printer reports no fault — it accepted the job but printed nothing`
+              : `${cause} while printing (${this.describe(cause as FaultCode)}); a partial receipt may have come out`;
+          throw this.notDelivered(job, completionId, cause, detail, { phase: 'printing', faults: causeFaults, buffersCleared: cleared, timeoutMs });
+        }
+        completedAt = outcome.at;
+      }
+
+      // 4. post-job status
+      let post: PrinterStatusPart;
+      try {
+        post = await this.request(profile.statusRequests);
+      } catch {
+        throw this.notDelivered(job, completionId, FaultCode.PRINTER_NO_RESPONSE, 'the printer stopped answering right after printing; delivery cannot be confirmed', { phase: 'post-job' });
+      }
+      const postFaults = faultsOf(post);
+      if (postFaults.faults.length > 0) {
+        const cause = primaryFault(postFaults.faults)!;
+        throw this.notDelivered(job, completionId, cause, `the printer reports ${postFaults.faults.join(', ')} after printing (${this.describe(cause)})`, {
+          phase: 'post-job',
+          faults: postFaults.faults,
+        });
+      }
+
+      // 5. presenter: ticket seen in the output, then taken
+      let taken: boolean | null = null;
+      let verifiedAt = performance.now();
+      if (caps.presenter) {
+        const presentMs = caps.processIdResponse ? profile.timeouts.presentMs : this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
+        const shown = await this.pollPresenter(true, presentMs, post);
+        if (!shown) {
+          await this.clearPrinterBuffers();
+          throw this.notDelivered(
+            job,
+            completionId,
+            'TICKET_NOT_PRESENTED',
+            `the ticket never reached the presenter output within ${presentMs} ms (printed but stuck inside, or not printed)`,
+            { phase: 'presenter' },
+          );
+        }
+        verifiedAt = performance.now();
+        if (completedAt === null) completedAt = verifiedAt;
+        this.safeEmit('ticket', { state: 'presented', completionId, title: job.title });
+        if (opts.waitForTaken ?? true) {
+          const takeMs = opts.takeTimeoutMs ?? profile.timeouts.takeMs;
+          taken = await this.pollPresenter(false, takeMs);
+          this.safeEmit('ticket', { state: taken ? 'taken' : 'not-taken', completionId, title: job.title });
+          if (!taken && (opts.notTaken ?? profile.notTaken) === 'reject') {
+            throw new DeviceFault(FaultCode.PRINT_NOT_TAKEN, `"${job.title}" was printed and presented but not taken within ${takeMs} ms`, {
+              link: this.link.name,
+              profile: profile.name,
+              completionId,
+              phase: 'presenter',
+            });
+          }
+        }
+      }
+      const resolvedAt = performance.now();
+      const completionToResolveMs = completedAt === null ? null : resolvedAt - completedAt;
+      this.lastCompletionToResolve = completionToResolveMs;
+      return {
+        title: job.title,
+        completionId,
+        taken,
+        lineCount: encoded.lineCount,
+        paperMm: encoded.paperMm,
+        bytes: encoded.bytes.length,
+        warnings: faultsOf(post).warnings,
+        timings: {
+          sentAt,
+          completedAt,
+          verifiedAt,
+          resolvedAt,
+          completionToResolveMs,
+          completionToVerifiedMs: completedAt === null ? null : verifiedAt - completedAt,
+        },
+      };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Wait for the completion reply, a fault (ASB, or a status poll when the printer has no ASB), or the timeout. */
+  private async awaitCompletion(
+    completion: Deferred<number>,
+    faultNow: () => boolean,
+    timeoutMs: number,
+  ): Promise<{ kind: 'completed'; at: number } | { kind: 'fault' } | { kind: 'timeout' }> {
+    let stop = false;
+    const watch = this.waitForStatus(faultNow, timeoutMs);
+    const faultWatch = watch.promise.then((f) => (f ? ({ kind: 'fault' } as const) : ({ kind: 'timeout' } as const)));
+    const polling = (async () => {
+      if (this.profile.capabilities.asb) return new Promise<never>(() => undefined);
+      const every = Math.max(100, Math.min(1000, this.profile.healthPollMs));
+      while (!stop) {
+        await sleep(every);
+        if (stop) break;
+        await this.request(this.profile.statusRequests).catch(() => undefined);
+      }
+      return new Promise<never>(() => undefined);
+    })();
+    try {
+      return await Promise.race([completion.promise.then((at) => ({ kind: 'completed', at }) as const), faultWatch, polling]);
+    } finally {
+      stop = true;
+      watch.cancel();
+    }
+  }
+
+  /** Poll Custom full status until "ticket in output" equals `want`, or `ms` passes. */
+  private async pollPresenter(want: boolean, ms: number, first?: PrinterStatusPart): Promise<boolean> {
+    if (first?.ticketInOutput === want) return true;
+    const deadline = performance.now() + ms;
+    const every = Math.max(10, this.profile.presenterPollMs);
+    while (performance.now() < deadline) {
+      await sleep(Math.min(every, Math.max(0, deadline - performance.now())));
+      if (!this.connected) return false;
+      try {
+        const s = await this.request(['custom-full']);
+        if (s.ticketInOutput === want) return true;
+      } catch {
+        // no answer this time; keep trying until the deadline
+      }
+    }
+    return false;
+  }
+}
