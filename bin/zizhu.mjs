@@ -4,4 +4,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../runtime/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// A command resolves when its work is done (long-running ones when stopped): exit now rather than
+// wait for a device's retry timer or a socket's linger to let the event loop drain.
+process.stdout.write('', () => process.exit(code));

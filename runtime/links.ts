@@ -28,15 +28,3 @@ export function linkForTransport(t: Transport, opts: LinkFactoryOptions = {}): B
       });
   }
 }
-
-/** `serial /dev/ttyUSB0 @115200`, `tcp 10.0.0.5:9100`, `hid 0c2e:0b61` — for tables and messages. */
-export function describeTransport(t: Transport): string {
-  switch (t.type) {
-    case 'serial':
-      return `serial ${t.path} @${t.baudRate}`;
-    case 'tcp':
-      return `tcp ${t.host}:${t.port}`;
-    case 'hid':
-      return `hid ${t.vendorId.toString(16).padStart(4, '0')}:${t.productId.toString(16).padStart(4, '0')}`;
-  }
-}
