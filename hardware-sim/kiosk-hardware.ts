@@ -12,6 +12,7 @@ import { SimulatedPrinter, type SimulatedPrinterOptions } from './printer/simula
 import { SimulatedQrScanner } from './scanner/simulator.ts';
 import { controlPanelHtml } from './control-panel.ts';
 import { receiptPage } from './printer/render.ts';
+import { PacedLink } from './paced-link.ts';
 
 export type SimDeviceName = 'idReader' | 'printer' | 'scanner';
 export const SIM_DEVICE_NAMES: readonly SimDeviceName[] = ['idReader', 'printer', 'scanner'];
@@ -111,7 +112,8 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
         const link = new SerialLink({ path: cables[name]!.paths.simLink, baudRate: SIM_BAUD[name], reopen: { initialMs: 50, maxMs: 500 }, probeMs: 200 });
         await link.open();
         simLinks.push(link);
-        devices[name].attach(link);
+        // the ID reader paces its own bytes; the printer's replies get their UART wire time here
+        devices[name].attach(name === 'printer' ? new PacedLink(link, SIM_BAUD.printer) : link);
       }
     } else {
       scanner = new SimulatedQrScanner({ transport: 'serial', terminator: 'CR' });
