@@ -54,7 +54,7 @@ describe('maskPersonalData: keys and errors', () => {
     const shared = { name: '赵六' };
     const cyclic: Record<string, unknown> = { name: '孙八' };
     cyclic.self = cyclic;
-    const out = maskPersonalData({ err, a: [shared, shared], cyclic }) as Record<string, any>;
+    const out = maskPersonalData({ err, a: [shared, shared], cyclic }) as { err: { stack: string }; a: unknown; cyclic: unknown };
     expect(out.err).toMatchObject({ name: 'TypeError', message: 'bad card for name: 李**', idNumber: '1101**********4258' });
     expect(out.err.stack).toMatch(/^TypeError: bad card for name: 李\*\*/);
     expect(out.a).toEqual([{ name: '赵**' }, { name: '赵**' }]);

@@ -34,8 +34,10 @@ function issuesOf(value: unknown): ConfigIssue[] {
 }
 const lines = (issues: ConfigIssue[]) => issues.map((i) => `${i.path}: ${i.message}`);
 
-function withPatch(patch: (c: Record<string, any>) => void): Record<string, unknown> {
-  const c = minimal() as Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests poke at arbitrary config shapes, valid or not
+type Draft = Record<string, any>;
+function withPatch(patch: (c: Draft) => void): Record<string, unknown> {
+  const c = minimal() as Draft;
   patch(c);
   return c;
 }

@@ -677,4 +677,3 @@ function describeGot(input: unknown): string {
   const text = typeof input === 'string' ? JSON.stringify(input) : typeof input === 'object' ? (Array.isArray(input) ? 'a list' : input === null ? 'null' : 'an object') : String(input);
   return `, got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
 }
-export { describeGot as describeReceived };

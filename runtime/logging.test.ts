@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -19,6 +19,9 @@ const WECHAT_TXN = '4200001234202511251234567890';
 const MS_TIMESTAMP = 1764072000000;
 const COMPACT_TIME = '20251125143012';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- log lines are arbitrary JSON, inspected field by field
+type LogLine = Record<string, any>;
+
 async function logThroughRealLogger(write: (log: ReturnType<typeof createLogger>) => void, level: 'info' | 'debug' = 'debug') {
   const dir = mkdtempSync(join(tmpdir(), 'zizhu-log-'));
   const console = new PassThrough();
@@ -30,7 +33,7 @@ async function logThroughRealLogger(write: (log: ReturnType<typeof createLogger>
   const files = await closeLogger(log);
   expect(files).toHaveLength(1);
   const fileText = readFileSync(files[0]!, 'utf8');
-  return { dir, files, fileText, consoleText, lines: fileText.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>) };
+  return { dir, files, fileText, consoleText, lines: fileText.trimEnd().split('\n').map((l) => JSON.parse(l) as LogLine) };
 }
 
 function expectNothingPersonal(text: string) {
@@ -107,6 +110,11 @@ describe('logging masks personal data end-to-end (real logger, real rotating fil
   });
 
   it('reports an unusable log directory with its path', () => {
-    expect(() => createLogger({ dir: '/proc/zizhu-cannot-be-here/logs', console: false })).toThrow(/cannot create the log directory \/proc\/zizhu-cannot-be-here\/logs: .*agent\.logDir/);
+    const dir = mkdtempSync(join(tmpdir(), 'zizhu-log-'));
+    const aFile = join(dir, 'not-a-directory');
+    writeFileSync(aFile, '');
+    const logDir = join(aFile, 'logs');
+    expect(() => createLogger({ dir: logDir, console: false })).toThrow(`cannot create the log directory ${logDir}: ENOTDIR`);
+    expect(() => createLogger({ dir: logDir, console: false })).toThrow(/check the path and permissions \(agent\.logDir in the kiosk config\)$/);
   });
 });

@@ -142,6 +142,15 @@ export interface ReceiptPrinterEvents {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** `promise`, or `fallback` after `ms`; the timer is cleared either way so it never holds the process open. */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((r) => {
+    timer = setTimeout(() => r(fallback), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Who waits for the next status replies. */
 interface ReplyWaiter {
   remaining: number;
@@ -211,7 +220,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
         () => true,
         () => false,
       );
-      const up = await Promise.race([opened, sleep(this.opts.openTimeoutMs ?? 3000).then(() => false)]);
+      const up = await within(opened, this.opts.openTimeoutMs ?? 3000, false);
       if (!up) {
         this.health_ = { ...this.health_, link: this.link.health };
         this.recompute();
@@ -499,7 +508,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     this.bufferCleared = d;
     try {
       await this.link.write(BUFFER_CLEAR_REQUEST);
-      const ok = await Promise.race([d.promise.then(() => true), sleep(this.profile.timeouts.statusMs).then(() => false)]);
+      const ok = await within(d.promise.then(() => true), this.profile.timeouts.statusMs, false);
       return ok;
     } catch {
       return false;
@@ -543,6 +552,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     // encode first: a malformed job throws PrintJobError (with its JSON path) before any byte is sent
     const completionId = this.ids.next();
     const encoded = encodePrintJob(job, profile, completionId);
+    if (!this.connected) await this.connect();
     this.busy = true;
     try {
       // 1. pre-job status
