@@ -77,14 +77,15 @@ export function controlPanelHtml(): string {
   .actions { display: flex; flex-wrap: wrap; gap: .4rem; margin-bottom: .5rem; }
   button { min-height: 40px; padding: .3rem .7rem; border: 1px solid #345; border-radius: 6px; background: #eef3f8; cursor: pointer; }
   pre { background: #11161c; color: #d6e2ee; padding: .5rem; max-height: 18rem; overflow: auto; font-size: 12px; }
-  iframe { width: 100%; height: 28rem; border: 1px solid #d0d4da; background: #fff; }
+  .wide { grid-column: span 2; }
+  iframe { width: 100%; height: 40rem; border: 1px solid #d0d4da; background: #fff; }
   #msg { min-height: 1.4em; color: #a00; }
 </style></head>
 <body>
 <h1>Zizhu hardware simulator — control panel</h1>
 <p id="msg" role="status"></p>
 <main>${sections}
-  <section aria-labelledby="h-receipt"><h2 id="h-receipt">最近一张凭条 Last receipt</h2><iframe id="receipt" title="last receipt" src="/devices/printer/receipts/latest.html"></iframe></section>
+  <section class="wide" aria-labelledby="h-receipt"><h2 id="h-receipt">最近一张凭条 Last receipt</h2><iframe id="receipt" title="last receipt" src="/devices/printer/receipts/latest.html"></iframe></section>
 </main>
 <script>
   const msg = document.getElementById('msg');

@@ -63,7 +63,7 @@ export function defaultSimDir(): string {
 /** Adds `unplug`/`replug` (the cable) to a simulated device's own control actions. */
 function withCable(name: string, device: ControllableDevice, cable: { unplug(): Promise<void>; replug(): Promise<void>; readonly plugged: boolean } | undefined): ControllableDevice {
   return {
-    state: () => ({ ...(device.state() as object), cable: cable ? (cable.plugged ? 'plugged' : 'unplugged') : 'tcp' }),
+    state: () => (cable ? { ...(device.state() as object), cable: cable.plugged ? 'plugged' : 'unplugged' } : device.state()),
     control: async (action, body) => {
       if (action === 'unplug' || action === 'replug') {
         if (!cable) throw new SimControlError(`${name}: ${action} needs the PTY link (this simulator runs over TCP)`);

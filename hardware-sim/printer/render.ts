@@ -153,11 +153,12 @@ export function receiptHtml(r: SimReceipt, columns = 48): string {
     }
   });
   return [
-    `<div class="receipt" data-seq="${r.seq}" data-outcome="${r.outcome}" style="width:${columns / 2}em;font-family:monospace;white-space:pre;background:#fff;color:#000;padding:1em;border:1px solid #ccc">`,
+    `<div class="receipt" data-seq="${r.seq}" data-outcome="${r.outcome}" style="width:${columns / 2}em;font-family:'Noto Sans Mono CJK SC','Noto Sans Mono CJK',monospace;white-space:pre;background:#fff;color:#000;padding:1em;border:1px solid #ccc">`,
     ...rows,
     r.cut ? `<div class="cut" style="border-top:1px dashed #999;margin-top:.5em;font-size:.7em;color:#999">✂ ${r.cut} cut${r.completionIds.length ? ` · completion ${esc(r.completionIds.join(', '))}` : ''} · ${esc(r.outcome)}</div>` : '',
     '</div>',
-  ].join('\n');
+    // no newlines between the rows: inside white-space:pre each one would print as an empty line
+  ].join('');
 }
 
 /** A full HTML page around a receipt (the control API serves this). */
