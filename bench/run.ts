@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { openPtyPair } from '../hardware-sim/pty.ts';
 import { SerialLink } from '../drivers/transport/serial.ts';
 import { IdCardReader } from '../drivers/id-reader/device.ts';
-import { SimulatedIdReader, rfDelayOfOneRead } from '../hardware-sim/id-reader/simulator.ts';
-import { idReadFloorMs, measureIdCardDecodeRate, sampleReadReplyFrame } from '../drivers/id-reader/bench-support.ts';
+import { SimulatedIdReader, readReplyFrame, rfDelayOfOneRead } from '../hardware-sim/id-reader/simulator.ts';
+import { SAMPLE_IDENTITIES } from '../hardware-sim/id-reader/identities.ts';
+import { idReadFloorMs, measureIdCardDecodeRate } from '../drivers/id-reader/bench-support.ts';
 import { xorChecksum } from '../drivers/id-reader/protocol.ts';
 import { ReceiptPrinter } from '../drivers/printer/device.ts';
 import { SimulatedPrinter } from '../hardware-sim/printer/simulated-printer.ts';
@@ -87,7 +88,7 @@ async function benchPrintVerify(): Promise<void> {
   // the printer's replies take their wire time, as on a real UART
   sim.attach(new PacedLink(pair.sim, baudRate));
   const printer = new ReceiptPrinter({ link: pair.kiosk, profile: 'epson-generic', wireMsPerByte: 10_000 / baudRate, healthPollMs: 0 });
-  await printer.connect();
+  await printer.start();
   let physicalCompletionAt = 0;
   sim.on('completion', (e) => (physicalCompletionAt = e.at));
   const overhead: number[] = [];
@@ -111,8 +112,9 @@ async function benchPrintVerify(): Promise<void> {
 }
 
 function benchDecode(): void {
-  const frame = sampleReadReplyFrame();
-  const r = measureIdCardDecodeRate(quick ? 300 : 1500, frame);
+  // the 1295-byte reply the simulated reader sends for the resident card the ID read bench places
+  const frame = readReplyFrame(SAMPLE_IDENTITIES.find((i) => i.id === 'resident')!.card);
+  const r = measureIdCardDecodeRate(frame, quick ? 300 : 1500);
   // baseline: one XOR pass over the same frame (decoding has to read every byte at least once)
   const body = frame.subarray(5);
   let n = 0;

@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { ByteLink, LinkHealth } from '../drivers/transport/link.ts';
 import { DeviceFault, FaultCode } from '../contracts/faults.ts';
+import { LinkListeners } from '../drivers/transport/listeners.ts';
 
 /**
  * A TCP listening port for a simulated device: every accepted connection becomes one
@@ -53,15 +54,15 @@ export async function listenTcp(opts: { host?: string; port?: number }, onLink: 
 export class AcceptedTcpLink implements ByteLink {
   readonly name: string;
   private _health: LinkHealth;
-  private readonly dataListeners = new Set<(c: Uint8Array) => void>();
-  private readonly healthListeners = new Set<(h: LinkHealth) => void>();
+  private readonly dataListeners = new LinkListeners<Uint8Array>();
+  private readonly healthListeners = new LinkListeners<LinkHealth>();
 
   constructor(private readonly socket: Socket) {
     this.name = `tcp-peer:${socket.remoteAddress}:${socket.remotePort}`;
     this._health = { state: 'up', since: Date.now(), reopenAttempts: 0 };
     socket.on('data', (chunk: Buffer) => {
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      for (const l of this.dataListeners) l(bytes);
+      this.dataListeners.emit(bytes);
     });
     socket.on('error', (e) => this.setState('down', `${this.name}: ${e.message}`));
     socket.on('end', () => socket.destroy());
@@ -100,18 +101,16 @@ export class AcceptedTcpLink implements ByteLink {
   }
 
   onData(listener: (chunk: Uint8Array) => void): () => void {
-    this.dataListeners.add(listener);
-    return () => this.dataListeners.delete(listener);
+    return this.dataListeners.add(listener);
   }
 
   onHealth(listener: (health: LinkHealth) => void): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+    return this.healthListeners.add(listener);
   }
 
   private setState(state: LinkHealth['state'], lastError?: string): void {
     if (this._health.state === state) return;
     this._health = { state, since: Date.now(), reopenAttempts: 0, ...(lastError ? { lastError } : {}) };
-    for (const l of this.healthListeners) l(this._health);
+    this.healthListeners.emit(this._health);
   }
 }

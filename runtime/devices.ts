@@ -11,7 +11,11 @@ export interface DriverLog {
   warn(message: string, meta?: Record<string, unknown>): void;
 }
 
-/** The kiosk's three devices as drivers over their configured links; any may be absent. */
+/**
+ * The kiosk's three devices as drivers over their configured links; any may be absent. The links
+ * belong to this object, not to the drivers: `openKioskDevices` opens them, `close()` closes the
+ * drivers first (they unsubscribe) and then the links.
+ */
 export interface KioskDevices {
   idReader?: IdCardReader;
   printer?: ReceiptPrinter;
@@ -39,7 +43,10 @@ async function openWithin(link: ByteLink, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The one place configured devices become running drivers (the agent and `zizhu doctor` both use it). */
+/**
+ * The one place configured devices become running drivers (the agent and `zizhu doctor` both use it),
+ * and the one place their links are opened and closed.
+ */
 export async function openKioskDevices(devices: KioskConfig['devices'], opts: OpenDevicesOptions = {}): Promise<KioskDevices> {
   const links: ByteLink[] = [];
   const openTimeoutMs = opts.openTimeoutMs ?? 3000;
@@ -60,13 +67,10 @@ export async function openKioskDevices(devices: KioskConfig['devices'], opts: Op
   if (devices.printer) {
     const link = linkForTransport(devices.printer.transport, opts);
     links.push(link);
-    result.printer = new ReceiptPrinter({
-      link,
-      profile: devices.printer.profile,
-      completionTimeoutMs: devices.printer.completionTimeoutMs,
-      openTimeoutMs,
-    });
-    await result.printer.connect();
+    await openWithin(link, openTimeoutMs);
+    result.printer = new ReceiptPrinter({ link, profile: devices.printer.profile, completionTimeoutMs: devices.printer.completionTimeoutMs });
+    // ASB and a status read now if the link is up, else when it comes up
+    await result.printer.start();
   }
   if (devices.scanner) {
     const s = devices.scanner;

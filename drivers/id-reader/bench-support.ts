@@ -7,7 +7,7 @@
  *                    the next find).
  */
 import { HEADER_LENGTH, SamCommand, encodeReply, encodeRequest } from './protocol.ts';
-import { PHOTO_BYTES, TEXT_BYTES, decodeIdCardReply, encodeCardText, type IdCard } from './card.ts';
+import { PHOTO_BYTES, TEXT_BYTES, decodeIdCardReply } from './card.ts';
 
 export interface IdReadFrames {
   /** [label, bytes on the wire] for each frame of one read, in order */
@@ -40,35 +40,11 @@ export function idReadFloorMs(opts: { baudRate: number; rfDelayMs: number; pollI
   return idReadWireMs(opts.baudRate, opts) + opts.rfDelayMs + opts.pollIntervalMs / 2;
 }
 
-const BENCH_CARD: IdCard = {
-  kind: 'resident',
-  name: '张测试',
-  sex: 'male',
-  nation: '汉',
-  nationCode: '01',
-  birthDate: '1990-03-07',
-  address: '北京市东城区测试胡同1号',
-  idNumber: '110101199003071233',
-  idNumberValid: true,
-  authority: '北京市公安局东城分局',
-  validFrom: '2020-05-01',
-  validTo: '2040-05-01',
-};
-
-/** A complete 1295-byte 30 01 reply frame for a fake resident card (photo bytes are zero). */
-export function sampleReadReplyFrame(card: IdCard = BENCH_CARD): Uint8Array {
-  const data = new Uint8Array(4 + TEXT_BYTES + PHOTO_BYTES);
-  data[0] = TEXT_BYTES >> 8;
-  data[2] = PHOTO_BYTES >> 8;
-  data.set(encodeCardText(card), 4);
-  return encodeReply(0x90, data);
-}
-
 /**
  * `idcard_decode_frames_per_s`: full decodes (frame check, reply split, text parse, check digit)
- * of a 1295-byte read reply per second, measured for about `durationMs`.
+ * of a 1295-byte read reply `frame` (the bench uses the simulator's) per second, measured for about `durationMs`.
  */
-export function measureIdCardDecodeRate(durationMs = 1000, frame: Uint8Array = sampleReadReplyFrame()): { framesPerSecond: number; frames: number; ms: number } {
+export function measureIdCardDecodeRate(frame: Uint8Array, durationMs = 1000): { framesPerSecond: number; frames: number; ms: number } {
   // warm up the JIT
   for (let i = 0; i < 2000; i++) decodeIdCardReply(frame);
   let frames = 0;

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FRAME_BYTES, SamDeframer, SamFrameError, decodeFrame, encodeReply, encodeRequest, SamCommand } from './protocol.ts';
-import { decodeIdCardReply, encodeCardText } from './card.ts';
-import { readReplyData } from '../../hardware-sim/id-reader/simulator.ts';
+import { MAX_FRAME_BYTES, SamDeframer, SamFrameError, decodeFrame, encodeReply, encodeRequest, SamCommand, xorChecksum } from './protocol.ts';
+import { decodeIdCardReply } from './card.ts';
+import { readReplyFrame } from '../../hardware-sim/id-reader/simulator.ts';
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
-
-/** Deterministic PRNG (xorshift32) so a failure can be replayed from its seed. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+import { type FrameEdit, type SeededRandom, mutate, randomBytes, seededRandom } from '../../tests/fuzz/inputs.ts';
 
 const SEEDS: Uint8Array[] = [
   encodeReply(0x90),
@@ -24,64 +12,48 @@ const SEEDS: Uint8Array[] = [
   encodeReply(0x90, new Uint8Array(8)),
   encodeReply(0x90, new Uint8Array(70).fill(0x20)),
   encodeRequest(SamCommand.FIND_CARD),
-  ...SAMPLE_IDENTITIES.map((i) => encodeReply(0x90, readReplyData(encodeCardText(i.card)))),
-  encodeReply(0x90, readReplyData(encodeCardText(SAMPLE_IDENTITIES[0]!.card), true)),
+  ...SAMPLE_IDENTITIES.map((i) => readReplyFrame(i.card)),
+  readReplyFrame(SAMPLE_IDENTITIES[0]!.card, { withFingerprint: true }),
 ];
 
-function mutate(r: () => number, src: Uint8Array): Uint8Array {
-  const b = src.slice();
-  const kind = Math.floor(r() * 6);
-  const pos = () => Math.floor(r() * b.length);
-  switch (kind) {
-    case 0: // flip bits
-      for (let k = 1 + Math.floor(r() * 3); k > 0; k--) { const i = pos(); b[i] = b[i]! ^ (1 << Math.floor(r() * 8)); }
-      return b;
-    case 1: // truncate
-      return b.subarray(0, pos());
-    case 2: {
-      // extend with noise
-      const out = new Uint8Array(b.length + 1 + Math.floor(r() * 8));
-      out.set(b);
-      for (let i = b.length; i < out.length; i++) out[i] = Math.floor(r() * 256);
-      return out;
-    }
-    case 3: // corrupt the length field
-      b[5] = Math.floor(r() * 256);
-      b[6] = Math.floor(r() * 256);
-      return b;
-    case 4: // random byte in the text block (dates, type flag…), checksum fixed up so it reaches the parser
-      if (b.length > 300) {
-        b[14 + Math.floor(r() * 256)] = Math.floor(r() * 256);
-        let x = 0;
-        for (let i = 5; i < b.length - 1; i++) x ^= b[i]!;
-        b[b.length - 1] = x;
-      }
-      return b;
-    default: {
-      // insert garbage at the front
-      const k = 1 + Math.floor(r() * 5);
-      const out = new Uint8Array(k + b.length);
-      for (let i = 0; i < k; i++) out[i] = Math.floor(r() * 256);
-      out.set(b, k);
-      return out;
-    }
+/** The length field (bytes 5–6) set to anything: the deframer must not trust it. */
+const corruptLength: FrameEdit = (r, frame) => {
+  const b = frame.slice();
+  if (b.length > 6) {
+    b[5] = r.byte();
+    b[6] = r.byte();
   }
-}
+  return b;
+};
+
+/** A random byte in the text block (dates, type flag…), checksum fixed up so it reaches the card parser. */
+const corruptCardText: FrameEdit = (r, frame) => {
+  const b = frame.slice();
+  if (b.length > 300) {
+    b[14 + r.int(256)] = r.byte();
+    b[b.length - 1] = xorChecksum(b, 5, b.length - 1);
+  }
+  return b;
+};
+
+/** One edit per input, so the checksum fixed up by corruptCardText stays right. */
+const mutateFrame = (r: SeededRandom, frame: Uint8Array) =>
+  mutate(r, frame, { maxEdits: 1, use: ['flipBits', 'truncate', 'appendNoise', 'prependGarbage'], extra: [corruptLength, corruptCardText] });
 
 describe('fuzz', () => {
   it('decodeFrame and decodeIdCardReply: 120k random and mutated inputs, only SamFrameError', () => {
-    const r = rng(0x5eed);
+    const r = seededRandom(0x5eed);
     let ok = 0;
     let typed = 0;
     for (let n = 0; n < 120_000; n++) {
       let input: Uint8Array;
       if (n % 2 === 0) {
         // random: mostly short, sometimes starting with the preamble
-        const len = Math.floor(r() * (r() < 0.9 ? 40 : 1500));
-        input = Uint8Array.from({ length: len }, () => Math.floor(r() * 256));
-        if (r() < 0.5 && len >= 5) input.set([0xaa, 0xaa, 0xaa, 0x96, 0x69]);
+        const len = r.int(r.chance(0.9) ? 40 : 1500);
+        input = randomBytes(r, len);
+        if (r.chance(0.5) && len >= 5) input.set([0xaa, 0xaa, 0xaa, 0x96, 0x69]);
       } else {
-        input = mutate(r, SEEDS[n % SEEDS.length]!);
+        input = mutateFrame(r, SEEDS[n % SEEDS.length]!);
       }
       try {
         decodeFrame(input);
@@ -99,7 +71,7 @@ describe('fuzz', () => {
   });
 
   it('SamDeframer: 100k random and mutated chunks, bounded buffer, every valid frame found', () => {
-    const r = rng(0xc0ffee);
+    const r = seededRandom(0xc0ffee);
     const d = new SamDeframer();
     let frames = 0;
     let errors = 0;
@@ -107,9 +79,9 @@ describe('fuzz', () => {
     let maxBuffered = 0;
     for (let n = 0; n < 100_000; n++) {
       let chunk: Uint8Array;
-      const pick = r();
-      if (pick < 0.4) chunk = Uint8Array.from({ length: Math.floor(r() * 64) }, () => Math.floor(r() * 256));
-      else if (pick < 0.8) chunk = mutate(r, SEEDS[n % SEEDS.length]!);
+      const pick = r.next();
+      if (pick < 0.4) chunk = randomBytes(r, r.int(64));
+      else if (pick < 0.8) chunk = mutateFrame(r, SEEDS[n % SEEDS.length]!);
       else {
         // an intact small frame after a reset: it must come out
         d.reset();
@@ -124,7 +96,7 @@ describe('fuzz', () => {
       // deliver in random slices, as a serial port does
       let at = 0;
       while (at < chunk.length) {
-        const step = 1 + Math.floor(r() * 300);
+        const step = 1 + r.int(300);
         for (const item of d.push(chunk.subarray(at, at + step))) {
           if ('frame' in item) frames++;
           else {

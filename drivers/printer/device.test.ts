@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DeviceFault, FaultCode } from '../../contracts/faults.ts';
 import { openPtyPair, type PtyPair } from '../../hardware-sim/pty.ts';
+import { PtyCable } from '../../hardware-sim/pty-cable.ts';
 import { SimulatedPrinter, type SimulatedPrinterOptions } from '../../hardware-sim/printer/simulated-printer.ts';
 import { SerialLink } from '../transport/serial.ts';
+import { untilState } from '../transport/testing.ts';
 import { type PrinterHealth, ReceiptPrinter, type ReceiptPrinterEvents, type ReceiptPrinterOptions } from './device.ts';
 import type { PrintJob } from './job.ts';
 import { type PrinterProfileName, printerProfile } from './profiles.ts';
@@ -38,7 +43,7 @@ async function makeRig(
   const printer = new ReceiptPrinter({ link: kiosk, profile, healthPollMs: 0, ...printerOpts });
   const events: Rig['events'] = [];
   for (const name of ['status', 'fault', 'ticket', 'late-completion'] as const) printer.on(name, (arg: unknown) => events.push({ name, arg }));
-  await printer.connect();
+  await printer.start();
   rig = { pty, kiosk, simLink, sim, printer, events };
   return rig;
 }
@@ -49,7 +54,7 @@ afterEach(async () => {
   rig = undefined;
   await r.printer.close();
   r.sim.detach();
-  await r.simLink.close();
+  await Promise.all([r.kiosk.close(), r.simLink.close()]);
   await r.pty.close();
 });
 
@@ -191,7 +196,8 @@ describe('ReceiptPrinter over a PTY, epson-generic', () => {
 describe('ReceiptPrinter without a port', () => {
   it('selfCheck names the missing port instead of hanging', async () => {
     const link = new SerialLink({ path: '/dev/zizhu-no-such-printer', baudRate: 38400, failFast: true });
-    const printer = new ReceiptPrinter({ link, healthPollMs: 0, openTimeoutMs: 500 });
+    await expect(link.open()).rejects.toMatchObject({ code: FaultCode.DEVICE_LINK_DOWN });
+    const printer = new ReceiptPrinter({ link, healthPollMs: 0 });
     try {
       const check = await printer.selfCheck();
       expect(check).toMatchObject({ ok: false, faults: [FaultCode.DEVICE_LINK_DOWN] });
@@ -199,6 +205,71 @@ describe('ReceiptPrinter without a port', () => {
       expect((await rejection(printer.print(small))).code).toBe(FaultCode.DEVICE_LINK_DOWN);
     } finally {
       await printer.close();
+      await link.close();
+    }
+  });
+});
+
+describe('ReceiptPrinter and its link (the caller opens and closes it)', () => {
+  it('started before the link is up: DEVICE_LINK_DOWN, then ASB and a status read once the caller opens it', async () => {
+    const pty = await openPtyPair();
+    const kiosk = new SerialLink({ path: pty.kioskPath, baudRate: 115200 });
+    const simLink = new SerialLink({ path: pty.simPath, baudRate: 115200 });
+    const sim = new SimulatedPrinter({ profile: 'epson-generic' });
+    const printer = new ReceiptPrinter({ link: kiosk, healthPollMs: 0 });
+    try {
+      await simLink.open();
+      sim.attach(simLink);
+      expect((await printer.start()).faults).toEqual([FaultCode.DEVICE_LINK_DOWN]);
+      expect(kiosk.health.state).toBe('connecting'); // the driver did not open it
+      await kiosk.open();
+      const h = await healthWhere(printer, (x) => x.state === 'ok');
+      expect(h.lastHeardAt).not.toBeNull();
+      expect(sim.state().asbMask).not.toBe(0);
+      await printer.close();
+      expect(kiosk.health.state).toBe('up'); // nor does it close it
+      await expect(printer.print(small)).rejects.toMatchObject({ code: FaultCode.DEVICE_LINK_DOWN });
+    } finally {
+      await printer.close();
+      sim.detach();
+      await Promise.all([kiosk.close(), simLink.close()]);
+      await pty.close();
+    }
+  });
+
+  it('unplugged, power-cycled and plugged back: DEVICE_LINK_DOWN, then ASB and a fresh status again by itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zizhu-printer-'));
+    const cable = new PtyCable({ kioskLink: join(dir, 'kiosk'), simLink: join(dir, 'sim') });
+    await cable.replug();
+    const fast = { initialMs: 10, maxMs: 100 };
+    const kiosk = new SerialLink({ path: cable.paths.kioskLink, baudRate: 115200, reopen: fast });
+    const simLink = new SerialLink({ path: cable.paths.simLink, baudRate: 115200, reopen: fast });
+    const sim = new SimulatedPrinter({ profile: 'epson-generic' });
+    // the heartbeat covers the race where the kiosk end reopens before the simulator's end is listening
+    const printer = new ReceiptPrinter({ link: kiosk, healthPollMs: 200 });
+    try {
+      await Promise.all([kiosk.open(), simLink.open()]);
+      sim.attach(simLink);
+      expect((await printer.start()).state).toBe('ok');
+      expect(sim.state().asbMask).not.toBe(0);
+      await cable.unplug();
+      await healthWhere(printer, (h) => h.faults.includes(FaultCode.DEVICE_LINK_DOWN));
+      sim.setUnresponsive(true);
+      sim.setUnresponsive(false); // powered on again: ASB is off
+      expect(sim.state().asbMask).toBe(0);
+      const heardBefore = printer.health.lastHeardAt!;
+      await cable.replug();
+      await untilState(simLink, 'up');
+      await healthWhere(printer, (h) => h.state === 'ok');
+      await expect.poll(() => printer.health.lastHeardAt, { timeout: 5000 }).toBeGreaterThan(heardBefore);
+      await expect.poll(() => sim.state().asbMask, { timeout: 5000 }).not.toBe(0);
+      expect((await healthWhere(printer, (h) => h.state === 'ok')).faults).toEqual([]);
+    } finally {
+      await printer.close();
+      sim.detach();
+      await Promise.all([kiosk.close(), simLink.close()]);
+      await cable.unplug();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

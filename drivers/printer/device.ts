@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DeviceFault, FaultCode } from '../../contracts/faults.ts';
+import { concatBytes } from '../transport/bytes.ts';
 import type { ByteLink, LinkHealth } from '../transport/link.ts';
 import { BUFFER_CLEAR_REQUEST, CompletionIdSequence, asbEnable, encodePrintJob, statusRequestBytes } from './encode.ts';
 import type { PrintJob } from './job.ts';
@@ -27,11 +28,15 @@ import { type PrinterMessage, type PrinterStatusPart, PrinterStreamDemux, faults
  *   - presenter: a ticket not taken within `takeMs` resolves `{taken:false}` (it was delivered to the
  *     mouth) unless the profile/option says `notTaken: 'reject'` → PRINT_NOT_TAKEN.
  *
- * Health: ASB on connect (and in every job, after ESC @), a heartbeat poll, `status`/`fault` events
- * on change, `selfCheck()` for `zizhu doctor`. Jobs are serialised.
+ * Health: ASB whenever the link comes (back) up (and in every job, after ESC @), a heartbeat poll,
+ * `status`/`fault` events on change, `selfCheck()` for `zizhu doctor`. Jobs are serialised.
+ *
+ * The link is the caller's (see `ByteLink`): the driver subscribes to it when constructed and
+ * unsubscribes in `close()`, and never opens or closes it.
  */
 
 export interface ReceiptPrinterOptions {
+  /** an open (or opening) link; the driver neither opens nor closes it */
   link: ByteLink;
   profile?: PrinterProfileName | PrinterProfile;
   /** fixed completion timeout (ms); default: profile base + 2 × estimated print time + wire time */
@@ -42,11 +47,6 @@ export interface ReceiptPrinterOptions {
   healthPollMs?: number;
   /** first completion id counter value (tests); random by default */
   completionIdStart?: number;
-  /**
-   * how long connect() waits for the link to come up (default 3000 ms); after that it returns the
-   * health (DEVICE_LINK_DOWN) and finishes setting up by itself when the port appears
-   */
-  openTimeoutMs?: number;
 }
 
 export interface PrintOptions {
@@ -169,9 +169,10 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
   private lastHeardAt: number | null = null;
   private noResponse = false;
   private health_: PrinterHealth;
-  private unsubs: (() => void)[] = [];
+  private unsubscribe: (() => void)[] = [];
   private pollTimer: NodeJS.Timeout | null = null;
-  private connected = false;
+  private started = false;
+  private closed = false;
   private busy = false;
 
   private requestChain: Promise<unknown> = Promise.resolve();
@@ -189,6 +190,10 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     this.profile = typeof opts.profile === 'object' ? opts.profile : printerProfile(opts.profile ?? 'epson-generic');
     this.ids = new CompletionIdSequence(opts.completionIdStart);
     this.health_ = { state: 'unknown', faults: [], warnings: [], status: {}, lastHeardAt: null, link: this.link.health };
+    this.unsubscribe.push(
+      this.link.onData((chunk) => this.onData(chunk)),
+      this.link.onHealth((h) => this.onLinkHealth(h)),
+    );
   }
 
   /** Health as last known (no I/O). */
@@ -202,57 +207,55 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
   }
 
   // -------------------------------------------------------------------------------------------
-  // connection and health
+  // link and health
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Open the link, enable ASB, read the status. Never throws for printer or port trouble: that is in
-   * the returned health (a port that is not there yet is set up when it appears).
+   * Start looking after the printer: the heartbeat poll, and — now if the link is up, else as soon as
+   * it comes up — ASB on and a status read. Never throws for printer or port trouble: that is in the
+   * returned health. Opening the link is the caller's job, before or after this.
    */
-  async connect(): Promise<PrinterHealth> {
-    if (!this.connected) {
-      this.connected = true;
-      this.unsubs.push(this.link.onData((chunk) => this.onData(chunk)));
-      this.unsubs.push(this.link.onHealth((h) => this.onLinkHealth(h)));
-    }
-    if (this.link.health.state !== 'up') {
-      const opened = this.link.open().then(
-        () => true,
-        () => false,
-      );
-      const up = await within(opened, this.opts.openTimeoutMs ?? 3000, false);
-      if (!up) {
-        this.health_ = { ...this.health_, link: this.link.health };
-        this.recompute();
+  async start(): Promise<PrinterHealth> {
+    if (this.closed) throw this.closedFault();
+    if (!this.started) {
+      this.started = true;
+      const poll = this.opts.healthPollMs ?? this.profile.healthPollMs;
+      if (poll > 0) {
+        this.pollTimer = setInterval(() => {
+          if (!this.busy) this.refreshStatus().catch(() => undefined);
+        }, poll);
+        this.pollTimer.unref();
       }
     }
-    if (this.link.health.state === 'up') {
-      await this.enableAsb().catch(() => undefined);
-      await this.refreshStatus().catch(() => undefined);
-    }
-    const poll = this.opts.healthPollMs ?? this.profile.healthPollMs;
-    if (poll > 0 && !this.pollTimer) {
-      this.pollTimer = setInterval(() => {
-        if (!this.busy) this.refreshStatus().catch(() => undefined);
-      }, poll);
-      this.pollTimer.unref();
-    }
+    if (this.link.health.state === 'up') await this.setUpPrinter();
+    else this.recompute();
     return this.health_;
   }
 
-  /** Stop polling and listening; the link is closed too. Jobs in flight reject. */
+  /** Stop polling and unsubscribe from the link for good (the link stays open: it is the caller's). Jobs in flight reject. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.started = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
-    for (const u of this.unsubs) u();
-    this.unsubs = [];
-    this.connected = false;
-    const err = new DeviceFault(FaultCode.DEVICE_LINK_DOWN, `printer driver on ${this.link.name} was closed`);
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    const err = this.closedFault();
     this.replyWaiter?.done.reject(err);
     this.replyWaiter = null;
     for (const d of this.completionWaiters.values()) d.reject(err);
     this.completionWaiters.clear();
-    await this.link.close();
+  }
+
+  private closedFault(): DeviceFault {
+    return new DeviceFault(FaultCode.DEVICE_LINK_DOWN, `printer driver on ${this.link.name} was closed; make a new ReceiptPrinter`, { link: this.link.name });
+  }
+
+  /** ASB on and a fresh status: on start, and whenever the link comes back (a replugged printer may have been power-cycled). */
+  private async setUpPrinter(): Promise<void> {
+    await this.enableAsb().catch(() => undefined);
+    await this.refreshStatus().catch(() => undefined);
   }
 
   private async enableAsb(): Promise<void> {
@@ -267,7 +270,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
 
   /** For `zizhu doctor`: a fresh status read, summarised. */
   async selfCheck(): Promise<PrinterSelfCheck> {
-    if (!this.connected) await this.connect().catch(() => undefined);
+    if (!this.started) await this.start().catch(() => undefined);
     let detail: string;
     try {
       await this.refreshStatus();
@@ -296,12 +299,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     const wasDown = this.health_.link.state !== 'up';
     this.health_ = { ...this.health_, link: h };
     this.recompute();
-    if (h.state === 'up' && wasDown && this.connected) {
-      // a replugged printer may have been power-cycled: ASB is off again
-      this.enableAsb()
-        .then(() => this.refreshStatus())
-        .catch(() => undefined);
-    }
+    if (h.state === 'up' && wasDown && this.started) void this.setUpPrinter();
   }
 
   private onData(chunk: Uint8Array): void {
@@ -428,6 +426,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
    * No reply in time → DeviceFault(PRINTER_NO_RESPONSE) and the health says so.
    */
   private request(reqs: readonly StatusRequest[]): Promise<PrinterStatusPart> {
+    if (this.closed) return Promise.reject(this.closedFault());
     const run = async (): Promise<PrinterStatusPart> => {
       let merged: PrinterStatusPart = {};
       for (let i = 0; i < reqs.length; i += 4) {
@@ -445,13 +444,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     const done = deferred<PrinterStatusPart>();
     this.replyWaiter = { remaining: batch.length, status: {}, done };
     this.demux.expect(...batch);
-    const bytes = batch.map(statusRequestBytes);
-    const all = new Uint8Array(bytes.reduce((a, b) => a + b.length, 0));
-    let o = 0;
-    for (const b of bytes) {
-      all.set(b, o);
-      o += b.length;
-    }
+    const all = concatBytes(batch.map(statusRequestBytes));
     const timeoutMs = this.profile.timeouts.statusMs;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -552,7 +545,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     // encode first: a malformed job throws PrintJobError (with its JSON path) before any byte is sent
     const completionId = this.ids.next();
     const encoded = encodePrintJob(job, profile, completionId);
-    if (!this.connected) await this.connect();
+    if (!this.started) await this.start();
     this.busy = true;
     try {
       // 1. pre-job status
@@ -715,7 +708,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     const every = Math.max(10, this.profile.presenterPollMs);
     while (performance.now() < deadline) {
       await sleep(Math.min(every, Math.max(0, deadline - performance.now())));
-      if (!this.connected) return false;
+      if (this.closed) return false;
       try {
         const s = await this.request(['custom-full']);
         if (s.ticketInOutput === want) return true;

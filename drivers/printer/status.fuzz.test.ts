@@ -14,20 +14,7 @@ import {
   encodeCustomFullStatus,
   encodeRealtimeStatus,
 } from './status.ts';
-
-/** Deterministic PRNG (xorshift32) so a failure reproduces. */
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), byte: () => Math.floor(next() * 256) };
-}
+import { type SeededRandom, mutate, randomBytes, seededRandom } from '../../tests/fuzz/inputs.ts';
 
 const REQS: StatusRequest[] = ['dle-eot-1', 'dle-eot-2', 'dle-eot-3', 'dle-eot-4', 'custom-full'];
 const MAX_BLOCK = 80;
@@ -51,7 +38,7 @@ function messageLength(m: PrinterMessage): number {
 }
 
 /** A plausible printer output stream and the requests it answers. */
-function validStream(r: ReturnType<typeof rng>): { bytes: number[]; reqs: StatusRequest[] } {
+function validStream(r: SeededRandom): { bytes: Uint8Array; reqs: StatusRequest[] } {
   const out: number[] = [];
   const reqs: StatusRequest[] = [];
   const n = 1 + r.int(8);
@@ -69,24 +56,13 @@ function validStream(r: ReturnType<typeof rng>): { bytes: number[]; reqs: Status
     } else if (k === 3) out.push(...encodeCompletionReply(String.fromCharCode(...Array.from({ length: 4 }, () => 0x20 + r.int(95)))));
     else out.push(0x37, 0x25, 0x00);
   }
-  return { bytes: out, reqs };
+  return { bytes: Uint8Array.from(out), reqs };
 }
 
-function mutate(r: ReturnType<typeof rng>, b: number[]): number[] {
-  const out = b.slice();
-  const n = 1 + r.int(4);
-  for (let i = 0; i < n; i++) {
-    const op = r.int(4);
-    const at = r.int(out.length + 1);
-    if (op === 0 && out.length > 0) out[Math.min(at, out.length - 1)] = r.byte();
-    else if (op === 1) out.splice(at, 0, r.byte());
-    else if (op === 2 && out.length > 0) out.splice(at, 1);
-    else out.splice(at, 0, [0x10, 0x37, 0x5f, 0x14, 0x12][r.int(5)]!); // a byte that starts a message
-  }
-  return out;
-}
+/** bytes that start a printer message: inserting one anywhere tests the demux's resynchronisation */
+const MESSAGE_STARTS = [0x10, 0x37, 0x5f, 0x14, 0x12];
 
-function runDemux(input: number[], reqs: StatusRequest[], chunks: number[]): PrinterMessage[] {
+function runDemux(input: Uint8Array, reqs: StatusRequest[], chunks: number[]): PrinterMessage[] {
   const d = new PrinterStreamDemux({ maxBlock: MAX_BLOCK });
   d.expect(...reqs);
   const out: PrinterMessage[] = [];
@@ -111,21 +87,21 @@ const signature = (ms: PrinterMessage[]) =>
 
 describe('printer status fuzz', () => {
   it('demux: 60k random streams — never throws, bounded, every byte accounted for', () => {
-    const r = rng(0xc0ffee);
+    const r = seededRandom(0xc0ffee);
     for (let i = 0; i < 60_000; i++) {
-      const input = Array.from({ length: r.int(48) }, r.byte);
-      const reqs = Array.from({ length: r.int(4) }, () => REQS[r.int(REQS.length)]!);
+      const input = randomBytes(r, r.int(48));
+      const reqs = Array.from({ length: r.int(4) }, () => r.pick(REQS));
       const chunks = Array.from({ length: r.int(4) }, () => r.int(16));
       runDemux(input, reqs, chunks);
     }
   });
 
   it('demux: 50k mutated valid streams — same messages whatever the chunking', () => {
-    const r = rng(0xbeef);
+    const r = seededRandom(0xbeef);
     let messages = 0;
     for (let i = 0; i < 50_000; i++) {
       const { bytes, reqs } = validStream(r);
-      const input = i % 5 === 0 ? bytes : mutate(r, bytes);
+      const input = i % 5 === 0 ? bytes : mutate(r, bytes, { use: ['setByte', 'insertBytes', 'deleteByte'], interesting: MESSAGE_STARTS });
       const whole = runDemux(input, reqs, [input.length]);
       const chunks: number[] = [];
       for (let left = input.length; left > 0; ) {
@@ -142,10 +118,10 @@ describe('printer status fuzz', () => {
   });
 
   it('decoders: 40k random inputs — only PrinterReplyError', () => {
-    const r = rng(0x5eed);
+    const r = seededRandom(0x5eed);
     let rejected = 0;
     for (let i = 0; i < 40_000; i++) {
-      const b = Array.from({ length: r.int(9) }, r.byte);
+      const b = randomBytes(r, r.int(9));
       const tries: (() => unknown)[] = [
         () => decodeAsb(b),
         () => decodeCustomFullStatus(b),

@@ -1,69 +1,38 @@
 import { describe, it, expect } from 'vitest';
 import { HidPosAssembler, LineAssembler, ScannerProtocolError, encodeHidPosReports, type HidPosLayoutName, type LineTerminator } from './protocol.ts';
+import { type FrameEdit, type SeededRandom, mutate, randomBytes, seededRandom } from '../../tests/fuzz/inputs.ts';
 
-/** xorshift32: deterministic, so a failure can be replayed from its seed */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return {
-    int: (n: number) => next() % n,
-    bytes: (n: number) => {
-      const b = new Uint8Array(n);
-      for (let i = 0; i < n; i++) b[i] = next() & 0xff;
-      return b;
-    },
-  };
-}
-
-function mutate(r: ReturnType<typeof rng>, input: Uint8Array): Uint8Array {
-  let b: Uint8Array = Uint8Array.from(input);
-  const edits = 1 + r.int(4);
-  for (let e = 0; e < edits; e++) {
-    switch (r.int(5)) {
-      case 0: // flip a byte
-        if (b.length) b[r.int(b.length)] = r.int(256);
-        break;
-      case 1: // truncate
-        b = b.slice(0, r.int(b.length + 1));
-        break;
-      case 2: {
-        // insert random bytes
-        const at = r.int(b.length + 1);
-        b = Uint8Array.from([...b.slice(0, at), ...r.bytes(1 + r.int(8)), ...b.slice(at)]);
-        break;
-      }
-      case 3: // interesting values in the header/trailer
-        if (b.length > 1) b[1] = [0, 1, 55, 56, 57, 200, 255][r.int(7)]!;
-        if (b.length > 63) b[63] = r.int(4);
-        break;
-      default: // set the continuation bit
-        if (b.length > 63) b[63] = 1;
-    }
-  }
+/** HID-POS specific: odd values in the length byte (1) and the continuation flag (63) */
+const corruptHidHeader: FrameEdit = (r, report) => {
+  const b = report.slice();
+  if (b.length > 1) b[1] = r.pick([0, 1, 55, 56, 57, 200, 255]);
+  if (b.length > 63) b[63] = r.int(4);
   return b;
-}
+};
+
+/** HID-POS specific: claim more reports follow */
+const setContinuation: FrameEdit = (_r, report) => {
+  const b = report.slice();
+  if (b.length > 63) b[63] = 1;
+  return b;
+};
+
+const mutateInput = (r: SeededRandom, input: Uint8Array) => mutate(r, input, { use: ['setByte', 'truncate', 'insertBytes'], extra: [corruptHidHeader, setContinuation] });
 
 const N = 110_000;
 
 describe('fuzz: HID-POS assembler', () => {
   for (const layout of ['honeywell', 'newland'] as HidPosLayoutName[]) {
     it(`${layout}: ${N} random and mutated reports → only typed errors, bounded buffer`, () => {
-      const r = rng(layout === 'honeywell' ? 0x5eed : 0xbeef);
+      const r = seededRandom(layout === 'honeywell' ? 0x5eed : 0xbeef);
       const max = 2048;
       const a = new HidPosAssembler(layout, { maxMessageBytes: max });
-      const valid = Array.from({ length: 32 }, () => encodeHidPosReports(layout, r.bytes(1 + r.int(300)), { aim: ']Q1', codeId: 's' })).flat();
+      const valid = Array.from({ length: 32 }, () => encodeHidPosReports(layout, randomBytes(r, 1 + r.int(300)), { aim: ']Q1', codeId: 's' })).flat();
       let messages = 0;
       let errors = 0;
       for (let i = 0; i < N; i++) {
         const kind = r.int(4);
-        const report = kind === 0 ? r.bytes(r.int(80)) : kind === 1 ? valid[r.int(valid.length)]! : mutate(r, valid[r.int(valid.length)]!);
+        const report = kind === 0 ? randomBytes(r, r.int(80)) : kind === 1 ? r.pick(valid) : mutateInput(r, r.pick(valid));
         try {
           const m = a.push(report);
           if (m) {
@@ -86,7 +55,7 @@ describe('fuzz: HID-POS assembler', () => {
 describe('fuzz: serial line assembler', () => {
   for (const t of ['CR', 'LF', 'CRLF'] as LineTerminator[]) {
     it(`${t}: ${N} random and mutated chunks → only typed errors, bounded buffer, no suffix inside a code`, () => {
-      const r = rng(t.length * 7919);
+      const r = seededRandom(t.length * 7919);
       const max = 256;
       const a = new LineAssembler({ terminator: t, maxLineBytes: max });
       const sep = t === 'CR' ? '\r' : t === 'LF' ? '\n' : '\r\n';
@@ -95,7 +64,7 @@ describe('fuzz: serial line assembler', () => {
       let errors = 0;
       for (let i = 0; i < N; i++) {
         const kind = r.int(3);
-        const chunk = kind === 0 ? r.bytes(r.int(64)) : kind === 1 ? valid[r.int(valid.length)]! : mutate(r, valid[r.int(valid.length)]!);
+        const chunk = kind === 0 ? randomBytes(r, r.int(64)) : kind === 1 ? r.pick(valid) : mutateInput(r, r.pick(valid));
         const out = a.push(chunk);
         for (const e of out.errors) {
           if (!(e instanceof ScannerProtocolError) || e.code !== 'LINE_TOO_LONG') throw new Error(`unexpected ${String(e)}`);

@@ -31,6 +31,8 @@
  * 2. USB-CDC / RS-232 serial: the scanner writes the code followed by a suffix (CR, LF or CRLF).
  */
 
+import { concatBytes } from '../transport/bytes.ts';
+
 export type ScannerProtocolErrorCode =
   | 'SHORT_REPORT'
   | 'BAD_REPORT_ID'
@@ -246,7 +248,7 @@ export class HidPosAssembler {
     }
     if (more) return undefined;
 
-    const bytes = concat(this.chunks, this.total);
+    const bytes = concatBytes(this.chunks);
     const first = this.first ?? {};
     const reports = this.reportCount;
     this.reset();
@@ -478,14 +480,4 @@ export class DuplicateFilter {
   clear(): void {
     this.lastSeen.clear();
   }
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }

@@ -6,6 +6,13 @@
  *   to HID-POS), and `write` sends one output report.
  * A link keeps itself open: after unplug/EOF/error it reopens with backoff and reports
  * its health; `close()` stops that for good.
+ *
+ * Ownership, one rule for every driver: whoever creates a link opens and closes it (in the agent
+ * and `zizhu doctor` that is `openKioskDevices` in runtime/devices.ts; in tests and the bench, the
+ * test). A device driver (`IdCardReader`, `ReceiptPrinter`, `QrScanner`) is handed the link open or
+ * still opening, subscribes to it (`onData`/`onHealth`) when constructed, and only unsubscribes in
+ * its own `close()`; it never calls `open()` or `close()` on it. What a driver does when the link
+ * comes (back) up — the printer turns ASB on and reads its status — it does from `onHealth`.
  */
 export type LinkState = 'connecting' | 'up' | 'down' | 'closed';
 

@@ -1,5 +1,6 @@
 import type { ByteLink, LinkHealth } from './link.ts';
 import { DeviceFault, FaultCode } from '../../contracts/faults.ts';
+import { LinkListeners } from './listeners.ts';
 
 /** A connected pair of in-memory links: what one side writes, the other receives. For codec-level tests only. */
 export function memoryLinkPair(name = 'memory'): [MemoryLink, MemoryLink] {
@@ -13,8 +14,8 @@ export function memoryLinkPair(name = 'memory'): [MemoryLink, MemoryLink] {
 export class MemoryLink implements ByteLink {
   peer?: MemoryLink;
   health: LinkHealth = { state: 'connecting', since: Date.now(), reopenAttempts: 0 };
-  private dataListeners = new Set<(c: Uint8Array) => void>();
-  private healthListeners = new Set<(h: LinkHealth) => void>();
+  private readonly dataListeners = new LinkListeners<Uint8Array>();
+  private readonly healthListeners = new LinkListeners<LinkHealth>();
   constructor(readonly name: string) {}
 
   async open(): Promise<void> {
@@ -32,18 +33,16 @@ export class MemoryLink implements ByteLink {
   /** Simulate an unplug (down) or replug (up). */
   setState(state: LinkHealth['state'], lastError?: string): void {
     this.health = { state, since: Date.now(), reopenAttempts: 0, ...(lastError ? { lastError } : {}) };
-    for (const l of this.healthListeners) l(this.health);
+    this.healthListeners.emit(this.health);
   }
   deliver(chunk: Uint8Array): void {
     if (this.health.state !== 'up') return;
-    for (const l of this.dataListeners) l(chunk);
+    this.dataListeners.emit(chunk);
   }
   onData(listener: (chunk: Uint8Array) => void): () => void {
-    this.dataListeners.add(listener);
-    return () => this.dataListeners.delete(listener);
+    return this.dataListeners.add(listener);
   }
   onHealth(listener: (health: LinkHealth) => void): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+    return this.healthListeners.add(listener);
   }
 }

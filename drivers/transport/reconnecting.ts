@@ -1,5 +1,6 @@
 import type { ByteLink, LinkHealth, LinkState } from './link.ts';
 import { DeviceFault, FaultCode } from '../../contracts/faults.ts';
+import { LinkListeners } from './listeners.ts';
 
 /**
  * The one reopen-with-backoff and health machinery shared by every real transport
@@ -61,8 +62,8 @@ function describe(e: unknown): string {
 export abstract class ReconnectingLink implements ByteLink {
   abstract readonly name: string;
   private _health: LinkHealth = { state: 'connecting', since: Date.now(), reopenAttempts: 0 };
-  private readonly dataListeners = new Set<(c: Uint8Array) => void>();
-  private readonly healthListeners = new Set<(h: LinkHealth) => void>();
+  private readonly dataListeners = new LinkListeners<Uint8Array>();
+  private readonly healthListeners = new LinkListeners<LinkHealth>();
   private connection: Connection | undefined;
   /** bumps on every connect attempt so late events from an old connection are ignored */
   private generation = 0;
@@ -136,13 +137,11 @@ export abstract class ReconnectingLink implements ByteLink {
   }
 
   onData(listener: (chunk: Uint8Array) => void): () => void {
-    this.dataListeners.add(listener);
-    return () => this.dataListeners.delete(listener);
+    return this.dataListeners.add(listener);
   }
 
   onHealth(listener: (health: LinkHealth) => void): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+    return this.healthListeners.add(listener);
   }
 
   private setHealth(patch: { state: LinkState; reopenAttempts: number; lastError?: string }): void {
@@ -150,13 +149,7 @@ export abstract class ReconnectingLink implements ByteLink {
     const since = patch.state === prev.state ? prev.since : Date.now();
     const lastError = patch.lastError ?? prev.lastError;
     this._health = { state: patch.state, since, reopenAttempts: patch.reopenAttempts, ...(lastError !== undefined ? { lastError } : {}) };
-    for (const l of this.healthListeners) {
-      try {
-        l(this._health);
-      } catch {
-        // a listener's bug must not stop the link
-      }
-    }
+    this.healthListeners.emit(this._health);
   }
 
   private async attempt(): Promise<void> {
@@ -169,13 +162,7 @@ export abstract class ReconnectingLink implements ByteLink {
       conn = await this.connect({
         data: (chunk) => {
           if (gen !== this.generation) return;
-          for (const l of this.dataListeners) {
-            try {
-              l(chunk);
-            } catch {
-              // a listener's bug must not stop the link
-            }
-          }
+          this.dataListeners.emit(chunk);
         },
         lost: (e) => this.lost(gen, e),
       });

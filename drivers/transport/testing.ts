@@ -1,4 +1,5 @@
 import type { ByteLink, LinkHealth, LinkState } from './link.ts';
+import { concatBytes } from './bytes.ts';
 
 /** Test support: resolves when `link` reports `state` (immediately if it already is). */
 export function untilState(link: ByteLink, state: LinkState, timeoutMs = 10_000): Promise<LinkHealth> {
@@ -22,15 +23,7 @@ export function collectBytes(link: ByteLink): { bytes(): Uint8Array; until(n: nu
   const chunks: Uint8Array[] = [];
   let total = 0;
   const waiters: { n: number; resolve: (b: Uint8Array) => void }[] = [];
-  const bytes = () => {
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
-  };
+  const bytes = () => concatBytes(chunks);
   const stop = link.onData((c) => {
     chunks.push(Uint8Array.from(c));
     total += c.length;

@@ -457,6 +457,11 @@ export class SimulatedIdReader {
   }
 }
 
+/** The whole frame the simulated reader sends for a successful 30 01 (or 30 10) read of `card`. */
+export function readReplyFrame(card: IdCard, opts: { withFingerprint?: boolean } = {}): Uint8Array {
+  return encodeReply(0x90, readReplyData(encodeCardText(card), opts.withFingerprint));
+}
+
 /** Data of a 30 01 reply (or 30 10 with an empty fingerprint block): lengths, text, a stand-in WLT photo. */
 export function readReplyData(text: Uint8Array, withFingerprint = false): Uint8Array {
   const head = withFingerprint ? 6 : 4;

@@ -5,6 +5,7 @@ import { PRINTER_PROFILES } from '../../drivers/printer/profiles.ts';
 import { providentFundStatementJob } from '../../drivers/printer/sample-jobs.ts';
 import { type EscPosEvent, EscPosParser } from './escpos-parser.ts';
 import { SimulatedPrinter } from './simulated-printer.ts';
+import { mutate, randomBytes, randomSlice, seededRandom } from '../../tests/fuzz/inputs.ts';
 
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s/g, ''), 'hex'));
 
@@ -34,17 +35,8 @@ function shape(events: EscPosEvent[]): string[] {
   return out;
 }
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+/** ESC, GS, FS, DLE, LF: drawn more often so the parser's deep paths are reached */
+const COMMAND_PREFIXES = [0x1b, 0x1d, 0x1c, 0x10, 0x0a];
 
 describe('EscPosParser', () => {
   it('splits a job into commands, text and controls; payloads are never read as commands', () => {
@@ -132,7 +124,7 @@ describe('EscPosParser', () => {
   });
 
   it('fuzz: 100k random and mutated inputs — only events, bounded buffer; the simulator survives them too', () => {
-    const next = rng(0xe5c9);
+    const r = seededRandom(0xe5c9);
     const seeds = [
       encodePrintJob(providentFundStatementJob({ months: 3 }), PRINTER_PROFILES['epson-generic'], '0001').bytes,
       new ReceiptPrinterEncoder({ language: 'esc-pos', columns: 48 }).initialize().line('abc').qrcode('x').barcode('123', 'code128', 40).cut().encode(),
@@ -141,20 +133,10 @@ describe('EscPosParser', () => {
     const sim = new SimulatedPrinter({ profile: 'custom-vkp80', keepReceipts: 5 });
     let events = 0;
     for (let i = 0; i < 100_000; i++) {
-      let input: Uint8Array;
-      if (i % 2 === 0) {
-        input = Uint8Array.from({ length: Math.floor(next() * 64) }, () => {
-          const r = next();
-          // bias towards command prefixes so deep paths are reached
-          return r < 0.15 ? [0x1b, 0x1d, 0x1c, 0x10, 0x0a][Math.floor(next() * 5)]! : Math.floor(next() * 256);
-        });
-      } else {
-        const seed = seeds[i % seeds.length]!;
-        const start = Math.floor(next() * seed.length);
-        const slice = Array.from(seed.subarray(start, start + 1 + Math.floor(next() * 200)));
-        for (let k = 0; k < 1 + Math.floor(next() * 4); k++) slice[Math.floor(next() * slice.length)] = Math.floor(next() * 256);
-        input = Uint8Array.from(slice);
-      }
+      const input =
+        i % 2 === 0
+          ? randomBytes(r, r.int(64), { favour: COMMAND_PREFIXES })
+          : mutate(r, randomSlice(r, seeds[i % seeds.length]!, 200), { use: ['setByte'] });
       const parser = new EscPosParser({ maxBuffer: MAX });
       for (let o = 0; o < input.length; o += 17) {
         events += parser.push(input.subarray(o, o + 17)).length;

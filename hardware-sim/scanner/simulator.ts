@@ -3,6 +3,7 @@ import iconv from 'iconv-lite';
 import type { ByteLink } from '../../drivers/transport/link.ts';
 import { encodeHidPosReports, terminatorBytes, type HidPosLayoutName, type LineTerminator } from '../../drivers/scanner/protocol.ts';
 import { classifyScan, redactScan, type ScanKind } from '../../drivers/scanner/classify.ts';
+import { concatBytes } from '../../drivers/transport/bytes.ts';
 import { SimControlError } from '../control-error.ts';
 import { FakeHidPort } from './fake-hid-device.ts';
 
@@ -121,7 +122,7 @@ export class SimulatedQrScanner {
     const ids = IDS[opts.symbology ?? 'qr'];
     let result: ScanDelivery = { delivered: true };
     for (let i = 0; i < (opts.repeat ?? 1); i++) {
-      result = this.transport === 'hid-pos' ? this.sendReports(encodeHidPosReports(this.layout, bytes, { aim: ids.aim, codeId: ids[this.layout] })) : await this.sendSerial(concat(bytes, terminatorBytes(this.terminator)));
+      result = this.transport === 'hid-pos' ? this.sendReports(encodeHidPosReports(this.layout, bytes, { aim: ids.aim, codeId: ids[this.layout] })) : await this.sendSerial(concatBytes([bytes, terminatorBytes(this.terminator)]));
       if (!result.delivered) break;
     }
     this.counters.scans++;
@@ -221,11 +222,4 @@ export class SimulatedQrScanner {
     this.counters.bytesSent += bytes.length;
     return { delivered: true };
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

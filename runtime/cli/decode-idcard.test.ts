@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { main } from './main.ts';
 import { captureIo, Exit } from './io.ts';
 import { parseHex } from './decode-idcard.ts';
-import { encodeReply, hex } from '../../drivers/id-reader/protocol.ts';
-import { encodeCardText, type IdCard } from '../../drivers/id-reader/card.ts';
-import { readReplyData } from '../../hardware-sim/id-reader/simulator.ts';
+import { hex } from '../../drivers/id-reader/protocol.ts';
+import type { IdCard } from '../../drivers/id-reader/card.ts';
+import { readReplyFrame } from '../../hardware-sim/id-reader/simulator.ts';
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
 
 const identity = (id: string) => SAMPLE_IDENTITIES.find((i) => i.id === id)!;
-const readFrameHex = (card: IdCard) => hex(encodeReply(0x90, readReplyData(encodeCardText(card))));
+const readFrameHex = (card: IdCard) => hex(readReplyFrame(card));
 
 async function run(...args: string[]) {
   const io = captureIo();
@@ -88,7 +88,7 @@ describe('zizhu decode idcard', () => {
   }
 
   it('a read reply with a broken date names the byte offset of the field', async () => {
-    const frame = encodeReply(0x90, readReplyData(encodeCardText(identity('resident').card)));
+    const frame = readReplyFrame(identity('resident').card);
     // birth date field: text offset 14 + 36; make its month "13"
     frame[14 + 36 + 8] = 0x31;
     frame[14 + 36 + 10] = 0x33;
