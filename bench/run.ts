@@ -147,7 +147,8 @@ const out = {
   quick,
   ...results,
 };
-const file = join(import.meta.dirname, 'results.json');
+const outArg = process.argv.indexOf('--out');
+const file = outArg > 0 && process.argv[outArg + 1] ? process.argv[outArg + 1]! : join(import.meta.dirname, 'results.json');
 await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
 log(`wrote ${file}`);
 process.exit(0);

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+// Keeps `npm run bench` from rotting: it runs (quick mode) and writes every figure the issue names.
+// No timing is asserted here; targets are judged from bench/results.json, not in tests.
+describe('npm run bench', () => {
+  it('writes every figure with its baseline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zizhu-bench-test-'));
+    const out = join(dir, 'results.json');
+    await run(process.execPath, [resolve(import.meta.dirname, '../bin/run-ts.mjs'), resolve(import.meta.dirname, 'run.ts'), '--quick', '--out', out], { timeout: 120_000 });
+    const r = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+    await rm(dir, { recursive: true, force: true });
+    for (const key of ['id_read_ms', 'id_read_floor_ms', 'id_read_ratio', 'print_verify_overhead_ms', 'idcard_decode_frames_per_s', 'idcard_checksum_only_frames_per_s']) {
+      expect(typeof r[key], key).toBe('number');
+      expect(r[key] as number, key).toBeGreaterThan(0);
+    }
+    expect(r.id_read_ratio).toBeCloseTo((r.id_read_ms as number) / (r.id_read_floor_ms as number), 2);
+  }, 120_000);
+});
