@@ -418,7 +418,7 @@ export class PrinterStreamDemux {
       const bytes = Uint8Array.from(b.slice(0, nul + 1));
       if (b0 === 0x37 && b[1] === 0x22) {
         if (bytes.length !== 7 || bytes.slice(2, 6).some((x) => x < 0x20 || x > 0x7e)) {
-          this.addGarbage(b.shift()!, this.base++, 'not a GS ( H completion reply (37 22 d1 d2 d3 d4 00)', out);
+          this.addGarbage(b.shift()!, this.base++, 'not a GS ( H completion reply: expected 37 22, four id bytes 0x20–0x7E, then 00', out);
           return 'ok';
         }
         this.take(7, out);
