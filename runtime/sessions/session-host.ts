@@ -1,4 +1,4 @@
-import { createActor, type AnyActorRef, type AnyStateMachine, type InspectionEvent, type SnapshotFrom } from 'xstate';
+import { createActor, type AnyActorRef, type AnyStateMachine, type Clock, type EventFromLogic, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { Journal, SessionRecord } from '../journal/journal.ts';
 
 export interface HostedSession<M extends AnyStateMachine = AnyStateMachine> {
@@ -54,12 +54,12 @@ export class SessionHost {
     private readonly opts: SessionHostOptions = {},
   ) {}
 
-  start<M extends AnyStateMachine>(service: string, machine: M, input: unknown, opts: { id?: string; clock?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout } } = {}): HostedSession<M> {
+  start<M extends AnyStateMachine>(service: string, machine: M, input: unknown, opts: { id?: string; clock?: Clock } = {}): HostedSession<M> {
     const host = this.host(service, machine, { input, ...(opts.clock ? { clock: opts.clock } : {}) }, opts.id);
     return host;
   }
 
-  restore<M extends AnyStateMachine>(record: SessionRecord, machine: M, opts: { clock?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout } } = {}): HostedSession<M> {
+  restore<M extends AnyStateMachine>(record: SessionRecord, machine: M, opts: { clock?: Clock } = {}): HostedSession<M> {
     return this.host(record.service, machine, { snapshot: record.state as SnapshotFrom<M>, ...(opts.clock ? { clock: opts.clock } : {}) }, record.id, true);
   }
 
@@ -110,7 +110,7 @@ export class SessionHost {
     // xstate does not re-arm delayed transitions of a restored snapshot (its scheduled events hold
     // live actor refs and are not persisted); every machine answers this event by re-entering the
     // state it is in, which re-arms its `after` delays from the deadlines in context.
-    if (restored) actor.send({ type: RESUME_EVENT });
+    if (restored) actor.send({ type: RESUME_EVENT } as EventFromLogic<M>);
     return {
       id: sessionId!,
       service,
