@@ -16,10 +16,13 @@ describe('npm run bench', () => {
     await run(process.execPath, [resolve(import.meta.dirname, '../bin/run-ts.mjs'), resolve(import.meta.dirname, 'run.ts'), '--quick', '--out', out], { timeout: 120_000 });
     const r = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
     await rm(dir, { recursive: true, force: true });
-    for (const key of ['id_read_ms', 'id_read_floor_ms', 'id_read_ratio', 'print_verify_overhead_ms', 'idcard_decode_frames_per_s', 'idcard_checksum_only_frames_per_s']) {
+    for (const key of ['id_read_ms', 'id_read_floor_ms', 'id_read_ratio', 'print_verify_overhead_ms', 'idcard_decode_frames_per_s', 'idcard_checksum_only_frames_per_s', 'sessions_per_s', 'journal_fsync_commits_per_s', 'journal_commits_per_session', 'rss_after_warmup_mb']) {
       expect(typeof r[key], key).toBe('number');
       expect(r[key] as number, key).toBeGreaterThan(0);
     }
     expect(r.id_read_ratio).toBeCloseTo((r.id_read_ms as number) / (r.id_read_floor_ms as number), 2);
+    // growth can be slightly negative (the heap settles after the warm-up): a number, measured over the sessions it names
+    expect(typeof r.rss_growth_mb_10k_sessions).toBe('number');
+    expect(r.rss_growth_sessions).toBeGreaterThan(0);
   }, 120_000);
 });

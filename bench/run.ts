@@ -3,9 +3,11 @@
  *
  * Every figure is reported next to a baseline measured or derived in the same run, because this
  * machine is noisy: the ID read against its wire-time floor, the print verification overhead
- * against the wire time of the verification exchange, decoding against a bare checksum pass.
+ * against the wire time of the verification exchange, decoding against a bare checksum pass,
+ * full sessions per second against the disk's rate of fsynced commits (every journaled transition
+ * is one), RSS growth over many sessions against the RSS after a warm-up.
  */
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { writeFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { openPtyPair } from '../hardware-sim/pty.ts';
@@ -19,6 +21,10 @@ import { ReceiptPrinter } from '../drivers/printer/device.ts';
 import { SimulatedPrinter } from '../hardware-sim/printer/simulated-printer.ts';
 import { PacedLink } from '../hardware-sim/paced-link.ts';
 import { providentFundStatementJob } from '../drivers/printer/sample-jobs.ts';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { startBackOffice } from '../backends/simulators.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = {};
@@ -39,6 +45,7 @@ async function serialPair(baudRate: number) {
   return {
     kiosk,
     sim,
+    kioskPath: pty.kioskPath,
     async close() {
       await Promise.allSettled([kiosk.close(), sim.close()]);
       await pty.close();
@@ -132,11 +139,109 @@ function benchDecode(): void {
   log(`ID card decode: ${Math.round(r.framesPerSecond)} frames/s (target ≥ 50,000); a bare checksum pass: ${Math.round(checksumPerS)}/s (${sink & 0})`);
 }
 
+/** Commits per second of one-row transactions with the journal's settings (WAL, synchronous=FULL) in `dir`. */
+function fsyncCommitRate(dir: string, ms: number): number {
+  const db = new Database(join(dir, 'baseline.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE t (n INTEGER, body TEXT)');
+  const insert = db.prepare('INSERT INTO t VALUES (?, ?)');
+  const one = db.transaction((n: number) => insert.run(n, 'x'.repeat(500)));
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) one(n++);
+  const rate = n / ((performance.now() - t0) / 1000);
+  db.close();
+  return rate;
+}
+
+interface WorkerResult {
+  sessions: number;
+  seconds: number;
+  sessions_per_s: number;
+  commits_per_session: number;
+  rss_warm_mb: number;
+  rss_end_mb: number;
+  heap_warm_mb: number;
+  heap_end_mb: number;
+  outcomes: Record<string, number>;
+  gc: boolean;
+}
+
+/** bench/sessions-worker.ts in its own process (so the simulators' ledgers, kept here, do not count). */
+function sessionsWorker(args: Record<string, string | number>): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const argv = Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)]);
+    const child = spawn(process.execPath, ['--expose-gc', join(import.meta.dirname, '..', 'bin', 'run-ts.mjs'), join(import.meta.dirname, 'sessions-worker.ts'), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as WorkerResult);
+      else reject(new Error(`sessions worker exited ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`));
+    });
+  });
+}
+
+async function benchSessions(dir: string): Promise<void> {
+  const bo = await startBackOffice({ his: { slotCapacity: 1_000_000 }, payment: { refundProcessingMs: 0 } });
+  const pair = await serialPair(115200);
+  const sim = new SimulatedPrinter({ profile: 'epson-generic', speedMmPerSec: 1_000_000 });
+  sim.attach(new PacedLink(pair.sim, 115200));
+  // the worker opens the kiosk side of the printer's PTY itself
+  await pair.kiosk.close();
+  const common = { his: bo.urls.his, pay: bo.urls.payment, merchant: bo.merchantId, printer: pair.kioskPath };
+  try {
+    const diskDir = join(dir, 'sessions-disk');
+    await mkdir(diskDir, { recursive: true });
+    const commitsPerS = fsyncCommitRate(diskDir, quick ? 500 : 1500);
+    const speed = await sessionsWorker({ ...common, 'journal-dir': diskDir, warmup: quick ? 5 : 20, sessions: quick ? 20 : 200 });
+    results.sessions_per_s = round(speed.sessions_per_s, 1);
+    results.sessions_per_s_target = 20;
+    results.journal_commits_per_session = round(speed.commits_per_session, 1);
+    results.journal_fsync_commits_per_s = Math.round(commitsPerS);
+    // what the disk alone allows: every transition is its own fsynced commit
+    results.sessions_per_s_fsync_bound = round(commitsPerS / speed.commits_per_session, 1);
+    log(
+      `full sessions: ${speed.sessions_per_s.toFixed(1)}/s (target ≥ 20), ${speed.commits_per_session.toFixed(1)} fsynced journal commits each; this disk does ${Math.round(commitsPerS)} commits/s → at most ${(commitsPerS / speed.commits_per_session).toFixed(1)} sessions/s`,
+    );
+
+    // memory: many sessions; the journal on tmpfs when there is one (growth does not depend on fsync, and 10k fsynced sessions take long)
+    const memDir = existsSync('/dev/shm') ? await mkdtemp('/dev/shm/zizhu-bench-') : join(dir, 'sessions-mem');
+    await mkdir(memDir, { recursive: true });
+    try {
+      const n = quick ? 300 : 10_000;
+      // the first few hundred sessions still grow code and caches: the warm-up is long enough to get past them
+      const warmup = quick ? 100 : 1000;
+      const mem = await sessionsWorker({ ...common, 'journal-dir': memDir, warmup, sessions: n });
+      results.rss_growth_mb_10k_sessions = round(mem.rss_end_mb - mem.rss_warm_mb, 1);
+      results.rss_growth_sessions = n;
+      results.rss_growth_target_mb = 20;
+      results.rss_after_warmup_mb = round(mem.rss_warm_mb, 1);
+      results.rss_warmup_sessions = warmup;
+      results.heap_growth_mb_10k_sessions = round(mem.heap_end_mb - mem.heap_warm_mb, 2);
+      results.sessions_per_s_journal_on_tmpfs = round(mem.sessions_per_s, 1);
+      log(
+        `RSS: ${mem.rss_warm_mb.toFixed(1)} MB after ${warmup} warm-up sessions → ${mem.rss_end_mb.toFixed(1)} MB after ${n} more (growth ${(mem.rss_end_mb - mem.rss_warm_mb).toFixed(1)} MB, target < 20 MB over 10k; JS heap ${(mem.heap_end_mb - mem.heap_warm_mb).toFixed(2)} MB); ${mem.sessions_per_s.toFixed(1)} sessions/s with the journal on tmpfs`,
+      );
+    } finally {
+      if (memDir.startsWith('/dev/shm/')) await rm(memDir, { recursive: true, force: true });
+    }
+  } finally {
+    sim.detach();
+    await pair.close();
+    await bo.close();
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'zizhu-bench-'));
 try {
   benchDecode();
   await benchIdRead();
   await benchPrintVerify();
+  await benchSessions(dir);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -5,6 +5,11 @@ import { openJournal, type Journal } from './journal/journal.ts';
 import { createLogger, closeLogger, type Logger } from './logging.ts';
 import { openKioskDevices, type KioskDevices } from './devices.ts';
 import { DeviceFaultBoard, type DeviceName, type FaultChange } from './device-faults.ts';
+import type { BackOfficeClients } from './flows/back-office.ts';
+import { createFlowRuntime, type FlowRuntime, type FlowRuntimeOptions } from './flows/runtime.ts';
+import { startNotifyReceiver, type NotifyReceiver } from './flows/notify-receiver.ts';
+import { registrationFacts } from './flows/registration-actors.ts';
+import { Recovery, type RecoveryReport } from './recovery/recovery.ts';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -30,6 +35,27 @@ export interface AgentOptions {
   moveAsideCorruptJournal?: boolean;
   /** journal heartbeat, so an unclean shutdown is dated to within this (default 5 s) */
   heartbeatMs?: number;
+  /**
+   * The back offices the service flows use. With it the agent recovers what the previous run left
+   * unfinished (runtime/recovery: interrupted sessions ended as recovered, orders reconciled,
+   * registrations re-fetched by key) *before* it hosts any new session, then hosts the flows
+   * (`RunningAgent.flows`). Without it the agent runs devices and journal only, as before.
+   */
+  backOffice?: AgentBackOffice;
+}
+
+export interface AgentBackOffice {
+  clients: BackOfficeClients;
+  /** receive the gateway's payment notifications on this loopback port (0: any free port; absent: none) */
+  notifyPort?: number;
+  /** pauses between retries and polls in the flows (default: the machines' 1 s … 5 s backoff) */
+  retryPauseMs?: FlowRuntimeOptions['retryPauseMs'];
+  /** backoff of reconciliation retries for orders still open (default 1 s doubling to 5 min) */
+  recoveryRetry?: { firstMs?: number; maxMs?: number };
+  /** replace payment actors (the soak's deliberately broken variants only) */
+  paymentActorOverrides?: FlowRuntimeOptions['paymentActorOverrides'];
+  /** session defaults beyond what the config gives (e.g. a short payment deadline in the soak) */
+  defaults?: FlowRuntimeOptions['defaults'];
 }
 
 export interface RunningAgent {
@@ -40,6 +66,14 @@ export interface RunningAgent {
   faults: DeviceFaultBoard;
   journalPath: string;
   logFiles: string[];
+  /** the service flows (only with `backOffice`) */
+  flows?: FlowRuntime;
+  /** start-up recovery and the reconciliation that goes on after it (only with `backOffice`) */
+  recovery?: Recovery;
+  /** what start-up recovery found and did */
+  recoveryReport?: RecoveryReport;
+  /** the payment-notification receiver (only with `backOffice.notifyPort`) */
+  notifyReceiver?: NotifyReceiver;
   stop(): Promise<void>;
 }
 
@@ -117,8 +151,72 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     printer.on('fault', (f: DeviceFault) => log.debug?.(`printer fault event ${f.code}`));
     printerState();
   }
+  let flows: FlowRuntime | undefined;
+  let recovery: Recovery | undefined;
+  let recoveryReport: RecoveryReport | undefined;
+  let notifyReceiver: NotifyReceiver | undefined;
+  let detachDevices: (() => void) | undefined;
+  if (opts.backOffice) try {
+    const bo = opts.backOffice;
+    recovery = new Recovery({
+      journal,
+      ...(bo.clients.payment ? { gateway: bo.clients.payment } : {}),
+      ...(bo.clients.his ? { his: bo.clients.his } : {}),
+      log,
+      facts: { hospitalRegistration: registrationFacts },
+      ...(bo.recoveryRetry ? { retry: bo.recoveryRetry } : {}),
+    });
+    recoveryReport = await recovery.start();
+    const r = recoveryReport;
+    if (r.sessionsRecovered || r.orders.length || r.printJobsFailed)
+      log.warn(`start-up recovery: ${r.sessionsRecovered} interrupted session(s) ended, ${r.orders.filter((o) => o.settled).length}/${r.orders.length} order(s) settled, ${r.printJobsFailed} print job(s) marked not delivered${r.stillOpen.length ? `; still open, retrying: ${r.stillOpen.join(', ')}` : ''}`);
+    const services = config.services;
+    const rec = recovery;
+    flows = createFlowRuntime({
+      journal,
+      backends: bo.clients,
+      ...(printer ? { devices: { printer } } : {}),
+      kiosk: { id: config.id, name: config.name, hotline: config.ui.hotline },
+      log,
+      defaults: {
+        hospitalRegistration: {
+          ...(services.hospitalRegistration ? { identifyBy: services.hospitalRegistration.identifyBy, allowWithoutPrinter: services.hospitalRegistration.allowWithoutPrinter } : {}),
+          ...(services.payment ? { payment: { methods: services.payment.methods, orderDeadlineSeconds: services.payment.orderDeadlineSeconds } } : {}),
+          idle: config.ui.idle,
+          nearbyKiosks: config.ui.nearbyKiosks,
+          ...bo.defaults?.hospitalRegistration,
+        },
+        providentFundStatement: {
+          ...(services.providentFundStatement ? { identifyBy: services.providentFundStatement.identifyBy, maxPeriodMonths: services.providentFundStatement.maxPeriodMonths } : {}),
+          idle: config.ui.idle,
+          nearbyKiosks: config.ui.nearbyKiosks,
+          ...bo.defaults?.providentFundStatement,
+        },
+      },
+      ...(bo.retryPauseMs ? { retryPauseMs: bo.retryPauseMs } : {}),
+      onUnfinishedOrder: (no) => rec.adopt(no),
+      ...(bo.paymentActorOverrides ? { paymentActorOverrides: bo.paymentActorOverrides } : {}),
+    });
+    detachDevices = flows.attachDevices({ ...(idReader ? { idReader } : {}), ...(scanner ? { scanner } : {}) });
+    if (bo.notifyPort !== undefined) {
+      const f = flows;
+      notifyReceiver = await startNotifyReceiver({ port: bo.notifyPort, onNotification: (n) => f.notifyPayment(n), log });
+      log.info(`payment notifications: ${notifyReceiver.url}`);
+    }
+  } catch (e) {
+    log.error(`the service flows could not start: ${(e as Error).message}`);
+    clearInterval(heartbeat);
+    detachDevices?.();
+    flows?.close();
+    recovery?.stop();
+    await devices.close();
+    journal.close();
+    await closeLogger(log);
+    throw e;
+  }
+
   const names = (Object.keys(config.devices) as DeviceName[]).join(', ') || 'none';
-  log.info(`agent for ${config.id} running; devices: ${names}`);
+  log.info(`agent for ${config.id} running; devices: ${names}${flows ? '; flows ready' : ''}`);
 
   let stopped = false;
   return {
@@ -129,10 +227,19 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     faults,
     journalPath,
     logFiles: [],
+    ...(flows ? { flows } : {}),
+    ...(recovery ? { recovery } : {}),
+    ...(recoveryReport ? { recoveryReport } : {}),
+    ...(notifyReceiver ? { notifyReceiver } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(heartbeat);
+      detachDevices?.();
+      // sessions still running stay open in the journal: the next start recovers them
+      flows?.close();
+      recovery?.stop();
+      await notifyReceiver?.close();
       await devices.close();
       log.info('agent stopped cleanly');
       journal.close();

@@ -10,6 +10,8 @@ usage:
   zizhu config check FILE                        validate a kiosk config; every error with its JSON path
   zizhu decode idcard [--reveal] HEX             decode one ID-reader reply frame to JSON
   zizhu decode printer-status [--request HEX] HEX  decode a printer status / ASB / completion reply
+  zizhu soak payments --iterations N [--seed S] [--json]  N hospital registrations while the agent is
+                                                 SIGKILLed and restarted; audits money and bookings
 
 exit codes: 0 ok, 1 a device or check reported a fault, 2 bad input or usage`;
 
@@ -21,6 +23,9 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   sim: async () => (await import('./sim.ts')).simCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,
   start: async () => (await import('./start.ts')).startCommand,
+  soak: async () => (await import('./soak.ts')).soakCommand,
+  // internal: the agent process `zizhu soak payments` kills and restarts
+  'soak-agent': async () => (await import('./soak-agent.ts')).soakAgentCommand,
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -1,5 +1,8 @@
-import { createActor, type AnyActorRef, type AnyStateMachine, type Clock, type EventFromLogic, type InspectionEvent, type SnapshotFrom } from 'xstate';
+import { createActor, type ActorOptions, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type EventFromLogic, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import type { Journal, SessionRecord } from '../journal/journal.ts';
+
+/** The timer source of an actor system (xstate's `Clock`, which the package does not export by name). */
+export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 
 export interface HostedSession<M extends AnyStateMachine = AnyStateMachine> {
   id: string;
@@ -18,6 +21,17 @@ export interface SessionHostOptions {
   eventForJournal?: (event: { type: string }) => unknown;
   /** a journal write failed: the session cannot go on safely (disk full, corrupt) */
   onJournalError?: (sessionId: string, error: unknown) => void;
+  /**
+   * Also journal every transition of a child *machine* actor of the session (e.g. the payment
+   * machine a flow invokes), with the root's persisted snapshot (which holds the child's) and the
+   * child's event marked `childActor: <id>`. Without it only the root's own transitions are journaled.
+   */
+  journalChildMachines?: boolean;
+  /**
+   * Runs inside the transaction of every record and end, before the snapshot is written: the place
+   * to write a side-effect record buffered during the transition (it commits with the snapshot or not at all).
+   */
+  inTransaction?: (sessionId: string) => void;
 }
 
 /** Sent to a restored session's actor right after it starts (see state-machines/README.md). */
@@ -25,6 +39,9 @@ export const RESUME_EVENT = 'zizhu.resume';
 
 const defaultOutcome = (output: unknown): string =>
   output && typeof output === 'object' && typeof (output as { outcome?: unknown }).outcome === 'string' ? (output as { outcome: string }).outcome : 'completed';
+
+/** A state machine's snapshot (not a promise or callback actor's): it has a state value and nodes. */
+const isMachineSnapshot = (snapshot: unknown): boolean => !!snapshot && typeof snapshot === 'object' && 'value' in snapshot && '_nodes' in snapshot;
 
 /** Events carry only JSON: an Error (a promise actor's rejection) becomes its name, message and code. */
 export function jsonSafe(value: unknown, depth = 0): unknown {
@@ -82,20 +99,39 @@ export class SessionHost {
       }
     };
 
+    const inTransaction = this.opts.inTransaction;
+    const together = (id: string, fn: () => void) =>
+      inTransaction
+        ? this.journal.transaction(() => {
+            inTransaction(id);
+            fn();
+          })
+        : fn();
+
     const inspect = (ev: InspectionEvent) => {
       const root = rootRef.actor;
-      if (ev.type !== '@xstate.snapshot' || !root || ev.actorRef !== root || ended || !sessionId) return;
+      if (ev.type !== '@xstate.snapshot' || !root || ended || !sessionId) return;
+      const id = sessionId;
+      if (ev.actorRef !== root) {
+        // a child machine's transition (the inspector sees only this session's actor system)
+        if (!this.opts.journalChildMachines || !isMachineSnapshot(ev.snapshot)) return;
+        const childActor = (ev.actorRef as AnyActorRef).id;
+        const journaled = eventForJournal(ev.event as { type: string });
+        const event = journaled && typeof journaled === 'object' ? { ...journaled, childActor } : { type: (ev.event as { type: string }).type, childActor };
+        write(() => together(id, () => this.journal.sessions.record(id, { event, state: root.getPersistedSnapshot() })));
+        return;
+      }
       const snapshot = ev.snapshot as { status: string; output?: unknown };
       const state = root.getPersistedSnapshot();
       const event = eventForJournal(ev.event as { type: string });
       if (snapshot.status === 'done' || snapshot.status === 'error' || snapshot.status === 'stopped') {
         ended = true;
         const outcome = snapshot.status === 'done' ? outcomeOf(snapshot.output) : snapshot.status === 'error' ? 'failed' : 'stopped';
-        write(() => this.journal.sessions.end(sessionId!, { outcome, state, event }));
+        write(() => together(id, () => this.journal.sessions.end(id, { outcome, state, event })));
         resolveEnded(outcome);
         return;
       }
-      write(() => this.journal.sessions.record(sessionId!, { event, state }));
+      write(() => together(id, () => this.journal.sessions.record(id, { event, state })));
     };
 
     const actor = createActor(machine, { ...actorOpts, inspect } as never) as ReturnType<typeof createActor<M>>;

@@ -1,0 +1,60 @@
+/**
+ * The hospital registration machine's actors (state-machines/registration.machine.ts) backed by the
+ * HIS adapter, and what recovery reads from a registration snapshot.
+ *
+ * `register` is idempotent by the key the machine keeps in context (`${sessionId}-R${n}`, made in
+ * the transition before the first call, so it is journaled before the HIS sees it): a repeated
+ * request returns the same booking. The lists (departments, doctors, slots, today's
+ * registrations) are reads.
+ */
+import { fromPromise } from 'xstate';
+import { BackendError } from '../../backends/errors.ts';
+import type { Department, Doctor, His, Patient, RegisterRequest, RegisterResult, Registration, Slot } from '../../backends/his/types.ts';
+import type { SessionFacts } from '../recovery/recovery.ts';
+import { stepOf } from '../recovery/recovery.ts';
+
+const hisMissing = () => new BackendError('his', 'unavailable', 'not-done', 'NOT_CONFIGURED', 'no HIS is configured on this kiosk (backends.his)');
+
+export function registrationActors(o: { his?: His }) {
+  const his = () => {
+    if (!o.his) throw hisMissing();
+    return o.his;
+  };
+  return {
+    // No medical-insurance platform is wired yet: the patient is asked to use the ID card instead.
+    identifyByMedicalInsurance: fromPromise<Patient, { code: string }>(async () => {
+      throw new BackendError('his', 'rejected', 'not-done', 'CODE_NOT_SUPPORTED', 'medical-insurance e-vouchers cannot be resolved on this kiosk yet; please use the ID card');
+    }),
+    todaysRegistrations: fromPromise<Registration[], { idNumber: string; date: string }>(({ input, signal }) => his().todaysRegistrations(input, { signal })),
+    departments: fromPromise<Department[], Record<string, never>>(({ signal }) => his().departments({ signal })),
+    doctors: fromPromise<Doctor[], { departmentId: string; date: string }>(({ input, signal }) => his().doctors(input, { signal })),
+    slots: fromPromise<Slot[], { doctorId: string; date: string }>(({ input, signal }) => his().slots(input, { signal })),
+    register: fromPromise<RegisterResult, RegisterRequest>(({ input, signal }) => his().register(input, { signal })),
+    registrationByKey: fromPromise<Registration | null, { idempotencyKey: string }>(({ input, signal }) => his().registrationByKey(input, { signal })),
+  };
+}
+
+interface RegistrationSnapshotView {
+  context?: {
+    idempotencyKey?: string | null;
+    paidOrder?: { outTradeNo?: string } | null;
+    payment?: { outTradeNo?: string } | null;
+  };
+  children?: Record<string, { snapshot?: { context?: { outTradeNo?: string } } } | undefined>;
+}
+
+/**
+ * What recovery needs from a registration snapshot: the step, and which order paid (or was about
+ * to pay) for the booking attempt under the current idempotency key. Older orders of the session
+ * were never used for that key: a registration is only attempted with the order that is paid now.
+ */
+export function registrationFacts(state: unknown): Partial<SessionFacts> {
+  const s = (state && typeof state === 'object' ? state : {}) as RegistrationSnapshotView;
+  const key = s.context?.idempotencyKey ?? null;
+  const byOrder: Record<string, string> = {};
+  if (key) {
+    const orders = [s.context?.paidOrder?.outTradeNo, s.children?.payment?.snapshot?.context?.outTradeNo, s.context?.payment?.outTradeNo];
+    for (const no of orders) if (typeof no === 'string' && no) byOrder[no] = key;
+  }
+  return { step: stepOf(state), registrationKeyByOrder: byOrder };
+}

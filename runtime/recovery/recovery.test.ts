@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
+import { refundNoFor, merchantOrderNo } from '../../state-machines/payment.machine.ts';
+import { idempotencyKeyFor } from '../../state-machines/registration.machine.ts';
+import { openJournal, type Journal } from '../journal/journal.ts';
+import { backOfficeForSimulators, type BackOfficeClients } from '../flows/back-office.ts';
+import { registrationFacts } from '../flows/registration-actors.ts';
+import { Recovery } from './recovery.ts';
+
+const PATIENT = { idNumber: '110101199003071233', name: '张测试' };
+
+let dir: string;
+let journal: Journal;
+let bo: BackOffice;
+let clients: BackOfficeClients;
+let n = 0;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'zizhu-recovery-'));
+  journal = openJournal({ path: join(dir, 'journal.sqlite') });
+  bo = await startBackOffice({ payment: { refundProcessingMs: 10 } });
+  clients = backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 300 });
+});
+const running: Recovery[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) r.stop();
+  if (journal.isOpen) journal.close();
+  await bo.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A registration session the last run left open: paying (or paid) for attempt 1, as its snapshot says. */
+function interruptedSession(opts: { paid?: boolean } = {}) {
+  const sessionId = `sess${++n}x${Date.now()}`;
+  const outTradeNo = merchantOrderNo(sessionId, 1);
+  const key = idempotencyKeyFor(sessionId, 1);
+  const state = {
+    status: 'active',
+    value: { session: { flow: { charging: opts.paid ? 'registering' : 'paying' }, idle: 'paused' } },
+    context: { sessionId, patient: PATIENT, idempotencyKey: key, paidOrder: opts.paid ? { outTradeNo, amountFen: 5000, transactionId: null } : null, payment: null },
+    children: { payment: { snapshot: { status: 'active', value: 'awaiting', context: { outTradeNo } }, src: 'payment' } },
+  };
+  journal.sessions.start({ id: sessionId, service: 'hospitalRegistration', state });
+  journal.payments.journal({ merchantOrderNo: outTradeNo, amountFen: 5000, method: 'nativeQr', sessionId });
+  return { sessionId, outTradeNo, key };
+}
+
+function recovery() {
+  const r = new Recovery({ journal, gateway: clients.payment!, his: clients.his!, facts: { hospitalRegistration: registrationFacts }, retry: { firstMs: 20, maxMs: 100 } });
+  running.push(r);
+  return r;
+}
+const slot = () => bo.his.slotsOf('NK02')[0]!.id;
+const create = (no: string) => clients.payment!.createNativeOrder({ outTradeNo: no, amountFen: 5000, description: '挂号费 内科', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+
+describe('start-up recovery', () => {
+  it('ends an interrupted session as recovered and tells HQ without personal data', async () => {
+    const s = interruptedSession();
+    const report = await recovery().start();
+    expect(report.sessionsRecovered).toBe(1);
+    const record = journal.sessions.get(s.sessionId);
+    expect(record.outcome).toBe('recovered');
+    expect(JSON.stringify(record.state)).not.toContain(PATIENT.idNumber);
+    expect(JSON.stringify(record.state)).not.toContain(PATIENT.name);
+    const events = journal.outbox.claim({ limit: 10 });
+    const recovered = events.find((e) => e.kind === 'session.recovered');
+    expect(recovered?.payload).toMatchObject({ code: 'SESSION_RECOVERED', sessionId: s.sessionId, service: 'hospitalRegistration', step: 'session.flow.charging.paying' });
+    const text = JSON.stringify(events);
+    expect(text).not.toContain(PATIENT.idNumber);
+    expect(text).not.toContain(PATIENT.name);
+    expect(journal.sessions.listOpen()).toEqual([]);
+  });
+
+  it('closes an order that was journaled but never reached the gateway', async () => {
+    const s = interruptedSession();
+    const report = await recovery().start();
+    expect(report.orders).toEqual([expect.objectContaining({ outTradeNo: s.outTradeNo, settled: true, final: 'closed' })]);
+    expect(journal.payments.get(s.outTradeNo).state).toBe('closed');
+  });
+
+  it('closes an unpaid order at the gateway', async () => {
+    const s = interruptedSession();
+    await create(s.outTradeNo);
+    await recovery().start();
+    expect(journal.payments.get(s.outTradeNo).state).toBe('closed');
+    expect(bo.payment.order(s.outTradeNo)?.tradeState).toBe('CLOSED');
+  });
+
+  it('marks a paid order used when the HIS has the registration under the attempt’s key', async () => {
+    const s = interruptedSession({ paid: true });
+    await create(s.outTradeNo);
+    bo.payment.pay(s.outTradeNo);
+    const booked = await clients.his!.register({ idempotencyKey: s.key, patient: PATIENT, slotId: slot(), paymentOrderNo: s.outTradeNo });
+    expect(booked.outcome).toBe('booked');
+    const report = await recovery().start();
+    expect(report.orders[0]).toMatchObject({ settled: true, final: 'used' });
+    expect(journal.payments.get(s.outTradeNo).state).toBe('used');
+    expect(bo.payment.order(s.outTradeNo)?.refundedFen).toBe(0);
+  });
+
+  it('refunds a paid order with no registration, with the stable refund number, confirmed by query', async () => {
+    const s = interruptedSession({ paid: true });
+    await create(s.outTradeNo);
+    bo.payment.pay(s.outTradeNo);
+    const report = await recovery().start();
+    expect(report.orders[0]).toMatchObject({ settled: true, final: 'refunded' });
+    const row = journal.payments.get(s.outTradeNo);
+    expect(row).toMatchObject({ state: 'refunded', refundNo: refundNoFor(s.outTradeNo) });
+    const order = bo.payment.order(s.outTradeNo)!;
+    expect(order.refunds.map((r) => r.outRefundNo)).toEqual([refundNoFor(s.outTradeNo)]);
+    expect(order.refundedFen).toBe(5000);
+  });
+
+  it('treats ORDER_PAID on close as paid: the patient paid just before the close, so the money goes back', async () => {
+    const s = interruptedSession();
+    await create(s.outTradeNo);
+    bo.payment.injectFault({ route: 'closeOrder', mode: 'paid-meanwhile', times: 1 });
+    await recovery().start();
+    expect(journal.payments.get(s.outTradeNo).state).toBe('refunded');
+    expect(bo.payment.order(s.outTradeNo)).toMatchObject({ charges: 1, refundedFen: 5000 });
+  });
+
+  it('finishes a refund already decided before the crash with the same number, never a second refund', async () => {
+    const s = interruptedSession({ paid: true });
+    await create(s.outTradeNo);
+    bo.payment.pay(s.outTradeNo);
+    journal.payments.setState(s.outTradeNo, 'paid');
+    journal.payments.beginRefund(s.outTradeNo, refundNoFor(s.outTradeNo));
+    // the refund went out, the answer was lost
+    bo.payment.injectFault({ route: 'refund', mode: 'unknown-result', times: 1 });
+    await expect(clients.payment!.refund({ outTradeNo: s.outTradeNo, outRefundNo: refundNoFor(s.outTradeNo), amountFen: 5000, reason: 'x' })).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 30));
+    await recovery().start();
+    expect(journal.payments.get(s.outTradeNo).state).toBe('refunded');
+    const order = bo.payment.order(s.outTradeNo)!;
+    expect(order.refunds).toHaveLength(1);
+    expect(order.refunds[0]!.requests).toBe(1);
+  });
+
+  it('never guesses: a gateway that does not answer leaves the order open, and it is retried until settled', async () => {
+    const s = interruptedSession({ paid: true });
+    await create(s.outTradeNo);
+    bo.payment.pay(s.outTradeNo);
+    bo.payment.injectFault({ route: 'queryOrder', mode: 'timeout', times: 2 });
+    const r = recovery();
+    const report = await r.start();
+    expect(report.stillOpen).toEqual([s.outTradeNo]);
+    expect(journal.payments.get(s.outTradeNo).state).not.toBe('refunded');
+    await r.whenSettled();
+    expect(journal.payments.get(s.outTradeNo).state).toBe('refunded');
+    expect(journal.outbox.claim({ limit: 20 }).map((e) => e.kind)).toContain('payment.reconciled');
+    r.stop();
+  });
+
+  it('marks print jobs whose outcome is unknown as not delivered, never to be printed again', async () => {
+    const s = interruptedSession({ paid: true });
+    journal.printJobs.create({ id: `${s.sessionId}-slip-1`, kind: 'registration-slip', sessionId: s.sessionId });
+    journal.printJobs.update(`${s.sessionId}-slip-1`, { status: 'printing' });
+    const report = await recovery().start();
+    expect(report.printJobsFailed).toBe(1);
+    expect(journal.printJobs.get(`${s.sessionId}-slip-1`)).toMatchObject({ status: 'failed', fault: 'PRINT_NOT_DELIVERED' });
+    expect(journal.outbox.claim({ limit: 20 }).find((e) => e.kind === 'print.failed')?.payload).toMatchObject({ mayHavePrinted: true });
+  });
+});
