@@ -139,14 +139,22 @@ function benchDecode(): void {
   log(`ID card decode: ${Math.round(r.framesPerSecond)} frames/s (target ≥ 50,000); a bare checksum pass: ${Math.round(checksumPerS)}/s (${sink & 0})`);
 }
 
-/** Commits per second of one-row transactions with the journal's settings (WAL, synchronous=FULL) in `dir`. */
+/**
+ * Commits per second shaped like one journaled transition — a ~6 KB snapshot row updated and a
+ * ~200-byte event row inserted, in one transaction — with the journal's settings (WAL,
+ * synchronous=FULL) in `dir`: the disk's own limit for the session rate.
+ */
 function fsyncCommitRate(dir: string, ms: number): number {
   const db = new Database(join(dir, 'baseline.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE t (n INTEGER, body TEXT)');
-  const insert = db.prepare('INSERT INTO t VALUES (?, ?)');
-  const one = db.transaction((n: number) => insert.run(n, 'x'.repeat(500)));
+  db.exec('CREATE TABLE state (id INTEGER PRIMARY KEY, body TEXT); CREATE TABLE events (n INTEGER, body TEXT); INSERT INTO state VALUES (1, NULL)');
+  const update = db.prepare('UPDATE state SET body = ? WHERE id = 1');
+  const insert = db.prepare('INSERT INTO events VALUES (?, ?)');
+  const one = db.transaction((n: number) => {
+    update.run(`${n}${'s'.repeat(6_000)}`);
+    insert.run(n, 'e'.repeat(200));
+  });
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < ms) one(n++);
@@ -160,6 +168,7 @@ interface WorkerResult {
   seconds: number;
   sessions_per_s: number;
   commits_per_session: number;
+  commit_ms_per_session: number;
   rss_warm_mb: number;
   rss_end_mb: number;
   heap_warm_mb: number;
@@ -201,11 +210,12 @@ async function benchSessions(dir: string): Promise<void> {
     results.sessions_per_s = round(speed.sessions_per_s, 1);
     results.sessions_per_s_target = 20;
     results.journal_commits_per_session = round(speed.commits_per_session, 1);
+    results.journal_commit_ms_per_session = round(speed.commit_ms_per_session, 1);
     results.journal_fsync_commits_per_s = Math.round(commitsPerS);
     // what the disk alone allows: every transition is its own fsynced commit
     results.sessions_per_s_fsync_bound = round(commitsPerS / speed.commits_per_session, 1);
     log(
-      `full sessions: ${speed.sessions_per_s.toFixed(1)}/s (target ≥ 20), ${speed.commits_per_session.toFixed(1)} fsynced journal commits each; this disk does ${Math.round(commitsPerS)} commits/s → at most ${(commitsPerS / speed.commits_per_session).toFixed(1)} sessions/s`,
+      `full sessions: ${speed.sessions_per_s.toFixed(1)}/s (target ≥ 20), ${speed.commits_per_session.toFixed(1)} fsynced journal commits each (${speed.commit_ms_per_session.toFixed(1)} ms of ${(1000 / speed.sessions_per_s).toFixed(1)} ms per session); this disk does ${Math.round(commitsPerS)} such commits/s → at most ${(commitsPerS / speed.commits_per_session).toFixed(1)} sessions/s`,
     );
 
     // memory: many sessions; the journal on tmpfs when there is one (growth does not depend on fsync, and 10k fsynced sessions take long)

@@ -36,20 +36,30 @@ const warmup = Number(v.warmup ?? 20);
 const sessions = Number(v.sessions ?? 100);
 
 const journal = openJournal({ path: join(v['journal-dir']!, 'journal.sqlite') });
-// count the journal's commits (outermost transactions) to relate the rate to the disk's fsync rate
+// count the journal's commits (outermost transactions) and the time they take, fsync included,
+// to relate the session rate to the disk (bench instrumentation: reaches into the journal's connection)
 let commits = 0;
-const db = (journal as unknown as { db: { transaction: (fn: (...a: unknown[]) => unknown) => unknown } }).db;
+let commitMs = 0;
+type Tx = ((...a: unknown[]) => unknown) & { immediate: (...a: unknown[]) => unknown };
+const db = (journal as unknown as { db: { transaction: (fn: (...a: unknown[]) => unknown) => Tx } }).db;
 const transaction = db.transaction.bind(db);
 let depth = 0;
-db.transaction = (fn) =>
-  transaction((...a: unknown[]) => {
-    if (depth++ === 0) commits++;
+db.transaction = (fn) => {
+  const tx = transaction(fn);
+  const timed = (run: (...a: unknown[]) => unknown) => (...a: unknown[]) => {
+    if (depth > 0) return run(...a);
+    depth++;
+    commits++;
+    const t = performance.now();
     try {
-      return fn(...a);
+      return run(...a);
     } finally {
+      commitMs += performance.now() - t;
       depth--;
     }
-  });
+  };
+  return Object.assign(timed(tx), { immediate: timed(tx.immediate.bind(tx)) }) as Tx;
+};
 
 const link = new SerialLink({ path: v.printer!, baudRate: 115200 });
 await link.open();
@@ -127,6 +137,7 @@ for (let i = 0; i < warmup; i++) {
   if (i >= warmup - SAMPLE) warmSamples.push(memory());
 }
 const commitsBefore = commits;
+const commitMsBefore = commitMs;
 const endSamples: ReturnType<typeof memory>[] = [];
 let samplingMs = 0;
 const t0 = performance.now();
@@ -147,6 +158,7 @@ process.stdout.write(
     seconds,
     sessions_per_s: sessions / seconds,
     commits_per_session: (commits - commitsBefore) / sessions,
+    commit_ms_per_session: (commitMs - commitMsBefore) / sessions,
     rss_warm_mb: median(warmSamples.map((m) => m.rss)),
     rss_end_mb: median(endSamples.map((m) => m.rss)),
     heap_warm_mb: median(warmSamples.map((m) => m.heap)),
