@@ -50,3 +50,36 @@ export interface NearbyKiosk {
   hoursText?: string;
   distanceMeters?: number;
 }
+
+/**
+ * The `idle` region itself, the same in every flow machine (see the header). Its `expired` state
+ * raises IDLE_TIMEOUT; the flow region decides where that leads. No `reenter: true` on the
+ * region's own transitions: on a direct child of a parallel state it hangs xstate 5.33, and
+ * targeting the child from the region exits and re-enters it anyway, re-arming its timer.
+ */
+export const IDLE_REGION = {
+  initial: 'paused',
+  on: {
+    'idle.restart': { target: '.watching' },
+    'idle.pause': { target: '.paused' },
+  },
+  states: {
+    paused: {},
+    watching: {
+      after: { untilIdleWarning: 'warning' },
+      on: {
+        TOUCH: { target: 'watching', reenter: true, actions: 'armIdle' },
+        'zizhu.resume': { target: 'watching', reenter: true },
+      },
+    },
+    /** the visible countdown */
+    warning: {
+      after: { untilIdleDeadline: 'expired' },
+      on: {
+        TOUCH: { target: 'watching', actions: 'armIdle' },
+        'zizhu.resume': { target: 'warning', reenter: true },
+      },
+    },
+    expired: { entry: { type: 'raiseIdleTimeout' } },
+  },
+} as const;

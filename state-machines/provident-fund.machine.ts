@@ -21,7 +21,7 @@ import type { PrintJob } from '../drivers/printer/job.ts';
 import { maskIdNumber, maskName } from '../contracts/pii.ts';
 import { msUntil, systemNow, type Now } from './deadlines.ts';
 import { callFailure, notProvided, printFailure, type CallFailure, type PrintFailure } from './failures.ts';
-import { idleDelays, idleTiming, type IdleContext, type IdleSettings, type NearbyKiosk } from './idle.ts';
+import { IDLE_REGION, idleDelays, idleTiming, type IdleContext, type IdleSettings, type NearbyKiosk } from './idle.ts';
 import { statementReceipt, type KioskIdentity } from './receipts.ts';
 
 export type ProvidentFundIdentifyBy = 'idCard' | 'eSocialSecurityQr';
@@ -184,6 +184,7 @@ export function createProvidentFundMachine(now: Now = systemNow) {
     actions: {
       recordUndelivered: (_args, _params: UndeliveredRecord) => {},
       armIdle: assign({ idleDeadline: ({ context }) => now() + context.idleTimeoutMs }),
+      raiseIdleTimeout: raise({ type: 'IDLE_TIMEOUT' }),
       armTakeDeadline: assign({ takeDeadline: ({ context }) => context.takeDeadline ?? now() + context.takeReceiptMs }),
       restartIdle: raise({ type: 'idle.restart' }),
       pauseIdle: raise({ type: 'idle.pause' }),
@@ -379,34 +380,7 @@ export function createProvidentFundMachine(now: Now = systemNow) {
               },
             },
           },
-          idle: {
-            initial: 'paused',
-            // (no `reenter: true` here: on a direct child of a parallel state it hangs xstate 5.33;
-            // targeting the child from the region exits and re-enters it anyway, re-arming its timer)
-            on: {
-              'idle.restart': { target: '.watching' },
-              'idle.pause': { target: '.paused' },
-            },
-            states: {
-              paused: {},
-              watching: {
-                after: { untilIdleWarning: 'warning' },
-                on: {
-                  TOUCH: { target: 'watching', reenter: true, actions: 'armIdle' },
-                  'zizhu.resume': { target: 'watching', reenter: true },
-                },
-              },
-              /** the visible countdown */
-              warning: {
-                after: { untilIdleDeadline: 'expired' },
-                on: {
-                  TOUCH: { target: 'watching', actions: 'armIdle' },
-                  'zizhu.resume': { target: 'warning', reenter: true },
-                },
-              },
-              expired: { entry: raise({ type: 'IDLE_TIMEOUT' }) },
-            },
-          },
+          idle: IDLE_REGION,
         },
       },
       ended: {

@@ -35,7 +35,7 @@ import type { PrintJob } from '../drivers/printer/job.ts';
 import { maskIdNumber, maskName } from '../contracts/pii.ts';
 import { msUntil, systemNow, type Now } from './deadlines.ts';
 import { backoffMs, callFailure, notProvided, printFailure, type CallFailure, type PrintFailure } from './failures.ts';
-import { idleDelays, idleTiming, type IdleContext, type IdleSettings, type NearbyKiosk } from './idle.ts';
+import { IDLE_REGION, idleDelays, idleTiming, type IdleContext, type IdleSettings, type NearbyKiosk } from './idle.ts';
 import { createPaymentMachine, type PaymentMethod, type PaymentOutput, type PaymentPaidEvent } from './payment.machine.ts';
 import type { IdCardLike, PrintReceiptInput, PrintReceiptOutput, UndeliveredRecord } from './provident-fund.machine.ts';
 import { registrationSlip, type KioskIdentity } from './receipts.ts';
@@ -193,6 +193,7 @@ export function createRegistrationMachine(now: Now = systemNow) {
     actions: {
       recordUndelivered: (_args, _params: UndeliveredRecord) => {},
       armIdle: assign({ idleDeadline: ({ context }) => now() + context.idleTimeoutMs }),
+      raiseIdleTimeout: raise({ type: 'IDLE_TIMEOUT' }),
       armTakeDeadline: assign({ takeDeadline: ({ context }) => context.takeDeadline ?? now() + context.takeReceiptMs }),
       restartIdle: raise({ type: 'idle.restart' }),
       pauseIdle: raise({ type: 'idle.pause' }),
@@ -638,32 +639,7 @@ export function createRegistrationMachine(now: Now = systemNow) {
               },
             },
           },
-          idle: {
-            initial: 'paused',
-            // (no `reenter: true` on these: on a direct child of a parallel state it hangs xstate 5.33)
-            on: {
-              'idle.restart': { target: '.watching' },
-              'idle.pause': { target: '.paused' },
-            },
-            states: {
-              paused: {},
-              watching: {
-                after: { untilIdleWarning: 'warning' },
-                on: {
-                  TOUCH: { target: 'watching', reenter: true, actions: 'armIdle' },
-                  'zizhu.resume': { target: 'watching', reenter: true },
-                },
-              },
-              warning: {
-                after: { untilIdleDeadline: 'expired' },
-                on: {
-                  TOUCH: { target: 'watching', actions: 'armIdle' },
-                  'zizhu.resume': { target: 'warning', reenter: true },
-                },
-              },
-              expired: { entry: raise({ type: 'IDLE_TIMEOUT' }) },
-            },
-          },
+          idle: IDLE_REGION,
         },
       },
       ended: { type: 'final', entry: 'forgetPersonalData' },
