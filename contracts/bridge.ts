@@ -1,0 +1,360 @@
+/**
+ * The bridge between the agent and the renderer: one WebSocket on loopback,
+ * `ws://127.0.0.1:<port>/bridge?token=<boot token>`, JSON text frames, every message validated
+ * with these schemas on both ends (the agent parses what the renderer sends; the renderer parses
+ * what the agent pushes, and shows a "please wait" screen rather than a half-understood one).
+ *
+ * - The agent pushes a whole `screen` message after every change (flow transition, kiosk status,
+ *   preference, maintenance). It is the only state the renderer shows: the renderer keeps no
+ *   business state, so a reload lands on the same step.
+ * - Personal data in a screen is already masked by the agent (`张**`, `4201**********1234`).
+ * - The renderer sends `event` messages (a touch, a choice). Each carries an `id`; the screen
+ *   pushed in answer carries it back as `inReplyTo` (tap → screen latency), a refused event gets
+ *   a `rejected` message with words for the person.
+ * - The renderer acknowledges every screen it painted with `painted` (the watchdog's proof that
+ *   the screen is not black, and the cold-start figure).
+ *
+ * Times are epoch ms on the agent's clock; `screen.at` is the agent's clock when the screen was
+ * made, so the renderer can run countdowns against its own clock offset.
+ */
+import { z } from 'zod';
+
+export const BRIDGE_PROTOCOL = 1 as const;
+/** the path of the WebSocket; the boot token goes in the `token` query parameter */
+export const BRIDGE_PATH = '/bridge';
+
+export const LocaleSchema = z.enum(['zh-CN', 'en']);
+export type Locale = z.infer<typeof LocaleSchema>;
+
+/** Text the agent words in both languages (availability reasons, fault words). */
+export const WordsSchema = z.object({ zh: z.string(), en: z.string() });
+export type Words = z.infer<typeof WordsSchema>;
+
+export const FlowServiceSchema = z.enum(['providentFundStatement', 'hospitalRegistration']);
+export type FlowServiceName = z.infer<typeof FlowServiceSchema>;
+
+// ───────────────────────────── kiosk ─────────────────────────────
+
+export const KioskStatusSchema = z.enum([
+  'booting',
+  'selfTest',
+  'inService',
+  'degraded',
+  'outOfService',
+  'outOfHours',
+  'remoteLockPending',
+  'remoteLocked',
+  'verifyingPin',
+  'maintenance',
+]);
+export type KioskStatusName = z.infer<typeof KioskStatusSchema>;
+
+export const ReasonSchema = WordsSchema.extend({ code: z.string() });
+
+export const ServiceTileSchema = z.object({
+  service: FlowServiceSchema,
+  available: z.boolean(),
+  /** why not (shown on the tile), in both languages */
+  reasons: z.array(ReasonSchema),
+  /** what works only partly (e.g. slip on screen only: printer out of paper) */
+  limits: z.array(ReasonSchema),
+  /** how the person identifies for this service */
+  identifyBy: z.array(z.enum(['idCard', 'eSocialSecurityQr', 'medicalInsuranceQr'])),
+});
+export type ServiceTile = z.infer<typeof ServiceTileSchema>;
+
+export const NearbyKioskSchema = z.object({
+  name: z.string(),
+  location: z.string(),
+  hoursText: z.string().optional(),
+  distanceMeters: z.number().optional(),
+});
+
+export const HoursViewSchema = z.object({
+  /** inside promised hours */
+  open: z.boolean(),
+  /** when open: when it closes (null: 24 h or beyond the horizon) */
+  closesAt: z.number().nullable(),
+  /** when closed: when it next opens (null: not within a year) */
+  opensAt: z.number().nullable(),
+  exceptionReason: z.string().optional(),
+  /** the weekly schedule in words, e.g. "周一至周五 08:30–17:30" / "Mon–Fri 08:30–17:30"; "24 小时" */
+  schedule: WordsSchema,
+  timezone: z.string(),
+});
+
+export const DeviceStatusSchema = z.object({
+  device: z.enum(['idReader', 'printer', 'scanner']),
+  /** device words, e.g. 打印机 / printer */
+  name: WordsSchema,
+  state: z.enum(['unknown', 'ok', 'warning', 'fault']),
+  faults: z.array(ReasonSchema),
+  warnings: z.array(ReasonSchema),
+  /** the port or address, for the technician */
+  port: z.string().optional(),
+});
+export type DeviceStatus = z.infer<typeof DeviceStatusSchema>;
+
+export const KioskViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  hotline: z.string(),
+  status: KioskStatusSchema,
+  acceptsNewSessions: z.boolean(),
+  /** the configured flow services, in home-screen order */
+  services: z.array(ServiceTileSchema),
+  hours: HoursViewSchema,
+  nearbyKiosks: z.array(NearbyKioskSchema),
+  elderlyModeAllowed: z.boolean(),
+  remoteLock: z.object({ reason: z.string() }).nullable(),
+  /** PIN entry is locked after too many wrong PINs, until then */
+  pinLockedUntil: z.number().nullable(),
+  /** devices as the home screen's small status line and the maintenance screen show them */
+  devices: z.array(DeviceStatusSchema),
+});
+export type KioskView = z.infer<typeof KioskViewSchema>;
+
+// ───────────────────────────── sessions ─────────────────────────────
+
+export const IdleViewSchema = z.object({
+  /** the visible countdown is on */
+  warning: z.boolean(),
+  /** when the session goes home without a touch (null: paused, the kiosk is working) */
+  deadline: z.number().nullable(),
+});
+
+const PeriodSchema = z.object({ from: z.string(), to: z.string() });
+const PersonSchema = z.object({ name: z.string(), idNumber: z.string() });
+
+export const ProvidentFundViewSchema = z.object({
+  holder: PersonSchema.nullable(),
+  identifyProblem: z.string().nullable(),
+  period: PeriodSchema,
+  maxPeriodMonths: z.number(),
+  periodProblem: z.string().nullable(),
+  statement: z
+    .object({
+      accountStatus: z.enum(['normal', 'sealed', 'closed']),
+      balanceFen: z.number(),
+      monthlyDepositFen: z.number(),
+      employer: z.string(),
+      period: PeriodSchema,
+      rows: z.array(z.object({ date: z.string(), description: z.string(), amountFen: z.number(), balanceFen: z.number() })),
+    })
+    .nullable(),
+  takeDeadline: z.number().nullable(),
+  printFault: z.string().nullable(),
+  /** what the print fault means, in both languages */
+  printFaultWords: WordsSchema.nullable(),
+  failureCode: z.string().nullable(),
+});
+export type ProvidentFundView = z.infer<typeof ProvidentFundViewSchema>;
+
+const DepartmentSchema = z.object({ id: z.string(), name: z.string(), location: z.string() });
+const DoctorSchema = z.object({ id: z.string(), departmentId: z.string(), name: z.string(), title: z.string() });
+const SlotSchema = z.object({ id: z.string(), departmentId: z.string(), doctorId: z.string(), date: z.string(), time: z.string(), feeFen: z.number(), remaining: z.number() });
+export const RegistrationSummarySchema = z.object({
+  bookingId: z.string(),
+  departmentName: z.string(),
+  doctorName: z.string(),
+  date: z.string(),
+  time: z.string(),
+  queueNumber: z.number(),
+  feeFen: z.number(),
+  status: z.enum(['booked', 'cancelled']),
+});
+export type RegistrationSummary = z.infer<typeof RegistrationSummarySchema>;
+
+export const PaymentMethodSchema = z.enum(['nativeQr', 'paymentCode']);
+
+export const PaymentViewSchema = z.object({
+  /** the payment machine's state, dotted: choosingMethod | waitingForPaymentCode | journalingOrder | creatingNativeOrder | chargingPaymentCode | awaiting.querying | awaiting.pausing | closing.* | confirmingPaid.* | paid | refunding.* | used | closed | refunded | pending | notOrdered */
+  step: z.string(),
+  amountFen: z.number(),
+  description: z.string(),
+  method: PaymentMethodSchema.nullable(),
+  methods: z.array(PaymentMethodSchema),
+  /** native QR: the code to show (weixin://wxpay/…) */
+  codeUrl: z.string().nullable(),
+  paymentDeadline: z.number().nullable(),
+  /** the scanned 付款码 was not one */
+  badCode: z.boolean(),
+  final: z.enum(['used', 'closed', 'refunded', 'none', 'pending']).nullable(),
+  reason: z.string().nullable(),
+  failureCode: z.string().nullable(),
+});
+export type PaymentView = z.infer<typeof PaymentViewSchema>;
+
+export const RegistrationViewSchema = z.object({
+  patient: PersonSchema.nullable(),
+  identifyProblem: z.string().nullable(),
+  todays: z.array(RegistrationSummarySchema),
+  departments: z.array(DepartmentSchema),
+  doctors: z.array(DoctorSchema),
+  slots: z.array(SlotSchema),
+  department: DepartmentSchema.nullable(),
+  doctor: DoctorSchema.nullable(),
+  slot: SlotSchema.nullable(),
+  paymentMethods: z.array(PaymentMethodSchema),
+  conflict: z
+    .discriminatedUnion('reason', [
+      z.object({ reason: z.literal('existing-registration'), existing: z.array(RegistrationSummarySchema) }),
+      z.object({ reason: z.literal('slot-taken'), slotId: z.string() }),
+    ])
+    .nullable(),
+  registration: RegistrationSummarySchema.nullable(),
+  refundReason: z.string().nullable(),
+  /** the last payment's end */
+  paymentResult: z.object({ final: z.string(), reason: z.string(), amountFen: z.number(), failureCode: z.string().nullable() }).nullable(),
+  /** the slip as text lines, when it is shown on screen (no printer) */
+  slipLines: z.array(z.string()).nullable(),
+  takeDeadline: z.number().nullable(),
+  printFault: z.string().nullable(),
+  printFaultWords: WordsSchema.nullable(),
+  failureCode: z.string().nullable(),
+});
+export type RegistrationView = z.infer<typeof RegistrationViewSchema>;
+
+const SessionBase = {
+  id: z.string(),
+  /** the flow region's state, dotted without the `session.flow.` prefix: e.g. `identifying`, `charging.paying` */
+  step: z.string(),
+  idle: IdleViewSchema,
+  elderly: z.boolean(),
+};
+
+export const SessionViewSchema = z.discriminatedUnion('service', [
+  z.object({ service: z.literal('providentFundStatement'), ...SessionBase, view: ProvidentFundViewSchema }),
+  z.object({ service: z.literal('hospitalRegistration'), ...SessionBase, view: RegistrationViewSchema, payment: PaymentViewSchema.nullable() }),
+]);
+export type SessionView = z.infer<typeof SessionViewSchema>;
+
+/** The session that just ended, shown as a short "thank you" / "what happened" screen until touched or after a few seconds. */
+export const EndedViewSchema = z.object({
+  service: FlowServiceSchema,
+  outcome: z.string(),
+  /** when the agent stops showing it */
+  until: z.number(),
+});
+
+// ───────────────────────────── maintenance ─────────────────────────────
+
+export const MaintenanceViewSchema = z.object({
+  staffId: z.string().nullable(),
+  since: z.number(),
+  /** maintenance ends by itself then (extended by staff activity) */
+  deadline: z.number().nullable(),
+  lastTestPrint: z.object({ at: z.number(), ok: z.boolean(), fault: z.string().nullable(), words: WordsSchema.nullable() }).nullable(),
+  testPrintRunning: z.boolean(),
+  paperReloadedAt: z.number().nullable(),
+});
+export type MaintenanceView = z.infer<typeof MaintenanceViewSchema>;
+
+// ───────────────────────────── agent → renderer ─────────────────────────────
+
+export const NoticeSchema = z.object({
+  kind: z.enum(['info', 'error']),
+  /** e.g. PIN_REJECTED, PIN_LOCKED, SERVICE_UNAVAILABLE, EVENT_NOT_ALLOWED */
+  code: z.string(),
+  words: WordsSchema,
+  /** hidden after */
+  until: z.number(),
+});
+
+export const ScreenMessageSchema = z.object({
+  type: z.literal('screen'),
+  protocol: z.literal(BRIDGE_PROTOCOL),
+  /** increases with every push of this boot */
+  seq: z.number().int().nonnegative(),
+  /** the agent's clock when made */
+  at: z.number(),
+  /** the `id` of the renderer event this push answers, else null */
+  inReplyTo: z.string().nullable(),
+  kiosk: KioskViewSchema,
+  /** chosen on the home screen, for this session only; reset when it ends */
+  prefs: z.object({ locale: LocaleSchema, elderly: z.boolean() }),
+  session: SessionViewSchema.nullable(),
+  ended: EndedViewSchema.nullable(),
+  maintenance: MaintenanceViewSchema.nullable(),
+  notice: NoticeSchema.nullable(),
+});
+export type ScreenMessage = z.infer<typeof ScreenMessageSchema>;
+
+export const RejectedMessageSchema = z.object({
+  type: z.literal('rejected'),
+  /** the event's id (null when the message itself could not be read) */
+  id: z.string().nullable(),
+  code: z.string(),
+  words: WordsSchema,
+});
+
+export const AgentMessageSchema = z.discriminatedUnion('type', [ScreenMessageSchema, RejectedMessageSchema]);
+export type AgentMessage = z.infer<typeof AgentMessageSchema>;
+
+// ───────────────────────────── renderer → agent ─────────────────────────────
+
+const YearMonthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/);
+const IdSchema = z.string().min(1).max(64);
+
+/** What a person can do on a screen. Flow events go to the running session's machine as they are. */
+export const UiEventSchema = z.discriminatedUnion('type', [
+  // home
+  z.object({ type: z.literal('START_SERVICE'), service: FlowServiceSchema }),
+  z.object({ type: z.literal('SET_LOCALE'), locale: LocaleSchema }),
+  z.object({ type: z.literal('SET_ELDERLY'), on: z.boolean() }),
+  /** dismiss the "session ended" screen */
+  z.object({ type: z.literal('HOME') }),
+  // any step
+  z.object({ type: z.literal('TOUCH') }),
+  z.object({ type: z.literal('CANCEL') }),
+  z.object({ type: z.literal('BACK') }),
+  z.object({ type: z.literal('RETRY') }),
+  z.object({ type: z.literal('DONE') }),
+  z.object({ type: z.literal('TAKEN') }),
+  // provident fund
+  z.object({ type: z.literal('PERIOD_CHOSEN'), from: YearMonthSchema.optional(), to: YearMonthSchema.optional() }),
+  z.object({ type: z.literal('PRINT') }),
+  // registration
+  z.object({ type: z.literal('CONTINUE') }),
+  z.object({ type: z.literal('DEPARTMENT_CHOSEN'), departmentId: IdSchema }),
+  z.object({ type: z.literal('DOCTOR_CHOSEN'), doctorId: IdSchema }),
+  z.object({ type: z.literal('SLOT_CHOSEN'), slotId: IdSchema }),
+  z.object({ type: z.literal('CONFIRM') }),
+  z.object({ type: z.literal('PAYMENT_METHOD_CHOSEN'), method: PaymentMethodSchema }),
+  z.object({ type: z.literal('KEEP_EXISTING') }),
+  z.object({ type: z.literal('ADD_ANYWAY') }),
+  z.object({ type: z.literal('CHOOSE_ANOTHER_SLOT') }),
+  z.object({ type: z.literal('RETRY_PAYMENT') }),
+  // staff
+  z.object({ type: z.literal('STAFF_PIN'), pin: z.string().regex(/^\d{4,12}$/) }),
+  z.object({ type: z.literal('STAFF_ACTIVITY') }),
+  z.object({ type: z.literal('EXIT_MAINTENANCE') }),
+  z.object({ type: z.literal('TEST_PRINT') }),
+  z.object({ type: z.literal('PAPER_RELOADED') }),
+  z.object({ type: z.literal('RUN_SELF_TEST') }),
+  z.object({ type: z.literal('LOCK_KIOSK'), reason: z.string().max(200).optional() }),
+  z.object({ type: z.literal('UNLOCK_KIOSK') }),
+]);
+export type UiEvent = z.infer<typeof UiEventSchema>;
+export type UiEventType = UiEvent['type'];
+
+export const RendererMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), id: IdSchema, event: UiEventSchema }),
+  /** the screen with this seq is painted (after the next animation frame); `screen` names what was shown, e.g. `home`, `pf.preview` */
+  z.object({ type: z.literal('painted'), seq: z.number().int().nonnegative(), screen: z.string().max(80) }),
+]);
+export type RendererMessage = z.infer<typeof RendererMessageSchema>;
+
+/** Parse one text frame; the error says what was wrong, in one line. */
+export function parseFrame<T>(schema: z.ZodType<T>, text: string): { ok: true; value: T } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'not JSON' };
+  }
+  const r = schema.safeParse(json);
+  if (r.success) return { ok: true, value: r.data };
+  const first = r.error.issues[0];
+  return { ok: false, error: first ? `${first.path.join('.') || '(message)'}: ${first.message}` : 'invalid' };
+}

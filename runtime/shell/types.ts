@@ -1,0 +1,31 @@
+/**
+ * What the agent needs of a shell — whichever shows the renderer full-screen:
+ * - `runtime/shell/chromium.ts`: Debian Chromium started by the agent in kiosk/app mode, driven over CDP;
+ * - `runtime/shell/parent-port.ts`: the Electron main process that started the agent as a
+ *   utilityProcess, spoken to over `process.parentPort` with the messages of `contracts/shell.ts`.
+ *
+ * The agent owns the screen's state; a shell only shows a URL, reports what happened to it, takes
+ * frames and reloads. Every problem a shell sees reaches the agent as a `problem` event, which the
+ * watchdog turns into a fault for HQ.
+ */
+import type { ShellProblem } from '../../contracts/shell.ts';
+
+export interface ShellProblemEvent {
+  problem: ShellProblem;
+  detail: string;
+  at: number;
+}
+
+export interface ShellConnection {
+  readonly kind: 'electron' | 'chromium';
+  /** show this URL (the renderer with its boot token); resolves when the shell has started loading it */
+  load(url: string): Promise<void>;
+  /** a PNG of what the screen shows now; rejects with a clear error when there is no frame (no window, renderer gone) */
+  captureFrame(): Promise<Buffer>;
+  /** reload the renderer (it lands on the same step) */
+  reload(reason: string): Promise<void>;
+  on(event: 'problem', listener: (e: ShellProblemEvent) => void): this;
+  off(event: 'problem', listener: (e: ShellProblemEvent) => void): this;
+  /** the agent is stopping on purpose: close the window / browser (Electron: do not restart the agent) */
+  close(reason: string): Promise<void>;
+}
