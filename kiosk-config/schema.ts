@@ -346,6 +346,12 @@ const agent = z.strictObject({
   dataDir: nonEmpty.optional(),
 });
 
+/** A technician who may open the maintenance screen: the PIN only as a salted scrypt hash (`zizhu config pin-hash`). */
+const staffMember = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'expected a staff id of letters, digits, dot, dash or underscore, e.g. "tech-0042"' }),
+  pin: z.string().regex(/^scrypt:[0-9a-f]{32}:[0-9a-f]{64}$/, { error: 'expected "scrypt:<32 hex salt>:<64 hex hash>"; make one with: zizhu config pin-hash <PIN>' }),
+});
+
 // ───────────────────────────── the kiosk ─────────────────────────────
 
 const kioskBase = z.strictObject({
@@ -366,6 +372,8 @@ const kioskBase = z.strictObject({
   backends: backends.prefault({}),
   ui: ui.prefault({}),
   agent: agent.prefault({}),
+  /** who may open the maintenance screen (none: maintenance only through HQ) */
+  staff: z.array(staffMember).max(100).default([]),
 });
 
 type KioskDraft = z.output<typeof kioskBase>;

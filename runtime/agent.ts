@@ -10,6 +10,10 @@ import { createFlowRuntime, type FlowRuntime, type FlowRuntimeOptions } from './
 import { startNotifyReceiver, type NotifyReceiver } from './flows/notify-receiver.ts';
 import { registrationFacts } from './flows/registration-actors.ts';
 import { Recovery, type RecoveryReport } from './recovery/recovery.ts';
+import { Kiosk } from './kiosk/kiosk.ts';
+import { startBridge, type RunningBridge } from './bridge/server.ts';
+import type { SelfTestOutput } from '../state-machines/lifecycle.machine.ts';
+import { fileURLToPath } from 'node:url';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -42,7 +46,23 @@ export interface AgentOptions {
    * (`RunningAgent.flows`). Without it the agent runs devices and journal only, as before.
    */
   backOffice?: AgentBackOffice;
+  /**
+   * The kiosk screen: the lifecycle (status, hours, gating, staff) and the bridge the renderer
+   * connects to. Absent: no screen (devices, journal and flows only).
+   */
+  screen?: AgentScreenOptions;
 }
+
+export interface AgentScreenOptions {
+  /** bridge port on 127.0.0.1 (0 or absent: any free port) */
+  port?: number;
+  /** the built renderer (default renderer/dist of this checkout) */
+  rendererDir?: string;
+  /** the "session ended" screen's time (default 6 s) */
+  endedShowMs?: number;
+}
+
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../renderer/dist', import.meta.url));
 
 export interface AgentBackOffice {
   clients: BackOfficeClients;
@@ -74,6 +94,10 @@ export interface RunningAgent {
   recoveryReport?: RecoveryReport;
   /** the payment-notification receiver (only with `backOffice.notifyPort`) */
   notifyReceiver?: NotifyReceiver;
+  /** the kiosk's lifecycle and screen (only with `screen`) */
+  kiosk?: Kiosk;
+  /** the renderer's server and WebSocket (only with `screen`); `bridge.url` is what a shell loads */
+  bridge?: RunningBridge;
   stop(): Promise<void>;
 }
 
@@ -128,24 +152,33 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     }
   };
   const fromDetail = (f: { code: FaultCode; detail: string } | undefined) => (f ? [f] : []);
+  // every device's present condition: to HQ at once (the board), and to the kiosk's lifecycle (debounced there)
+  type Problem = { code: FaultCode; detail: string };
+  const latestHealth = new Map<DeviceName, { faults: Problem[]; warnings: Problem[] }>();
+  let kiosk: Kiosk | undefined;
+  const deviceState = (device: DeviceName, faultsNow: Problem[], warningsNow: Problem[] = []) => {
+    latestHealth.set(device, { faults: faultsNow, warnings: warningsNow });
+    report(faults.update(device, faultsNow, warningsNow));
+    kiosk?.deviceHealth(device, faultsNow, warningsNow);
+  };
 
   const devices = await openKioskDevices(config.devices, { log, openTimeoutMs: 2_000 });
   const { idReader, printer, scanner } = devices;
   if (idReader) {
-    idReader.on('health', (h) => report(faults.update('idReader', fromDetail(h.fault))));
-    report(faults.update('idReader', fromDetail(idReader.health.fault)));
+    idReader.on('health', (h) => deviceState('idReader', fromDetail(h.fault)));
+    deviceState('idReader', fromDetail(idReader.health.fault));
     idReader.start();
   }
   if (scanner) {
-    scanner.on('health', (h) => report(faults.update('scanner', fromDetail(h.fault))));
-    report(faults.update('scanner', fromDetail(scanner.health.fault)));
+    scanner.on('health', (h) => deviceState('scanner', fromDetail(h.fault)));
+    deviceState('scanner', fromDetail(scanner.health.fault));
   }
   if (printer) {
     const printerState = () => {
       const h = printer.health;
       const linkDown = h.link.state !== 'up' ? [{ code: FaultCode.DEVICE_LINK_DOWN as FaultCode, detail: `${printer.link.name} is ${h.link.state}${h.link.lastError ? `: ${h.link.lastError}` : ''}` }] : [];
       const detail = (code: FaultCode) => ({ code, detail: `${PRINTER_FAULT_WORDS[code] ?? code} (${printer.profile.name} on ${printer.link.name})` });
-      report(faults.update('printer', [...linkDown, ...h.faults.filter((c) => c !== FaultCode.DEVICE_LINK_DOWN).map(detail)], h.warnings.map(detail)));
+      deviceState('printer', [...linkDown, ...h.faults.filter((c) => c !== FaultCode.DEVICE_LINK_DOWN).map(detail)], h.warnings.map(detail));
     };
     printer.on('status', printerState);
     printer.on('fault', (f: DeviceFault) => log.debug?.(`printer fault event ${f.code}`));
@@ -196,6 +229,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       ...(bo.retryPauseMs ? { retryPauseMs: bo.retryPauseMs } : {}),
       onUnfinishedOrder: (no) => rec.adopt(no),
       ...(bo.paymentActorOverrides ? { paymentActorOverrides: bo.paymentActorOverrides } : {}),
+      onTransition: (s) => kiosk?.sessionChanged(s),
     });
     detachDevices = flows.attachDevices({ ...(idReader ? { idReader } : {}), ...(scanner ? { scanner } : {}) });
     if (bo.notifyPort !== undefined) {
@@ -209,6 +243,46 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     detachDevices?.();
     flows?.close();
     recovery?.stop();
+    await devices.close();
+    journal.close();
+    await closeLogger(log);
+    throw e;
+  }
+
+  let bridge: RunningBridge | undefined;
+  if (opts.screen) try {
+    const selfTest = async (): Promise<SelfTestOutput> => {
+      // ask the printer again (the readers poll by themselves), then report what every device says now
+      await Promise.race([printer?.refreshStatus().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
+      const out: SelfTestOutput = {};
+      for (const [device, h] of latestHealth) out[device] = { faults: h.faults, warnings: h.warnings };
+      return out;
+    };
+    kiosk = new Kiosk({
+      config,
+      ...(flows ? { flows } : {}),
+      ...(printer ? { printer } : {}),
+      selfTest,
+      report: (type, payload) => journal.outbox.enqueue(type, payload),
+      log,
+      ...(opts.screen.endedShowMs !== undefined ? { endedShowMs: opts.screen.endedShowMs } : {}),
+      ports: {
+        ...(idReader ? { idReader: idReader.link.name } : {}),
+        ...(printer ? { printer: printer.link.name } : {}),
+        ...(scanner ? { scanner: scanner.link.name } : {}),
+      },
+    }).start();
+    for (const [device, h] of latestHealth) kiosk.deviceHealth(device, h.faults, h.warnings);
+    bridge = await startBridge({ kiosk, rendererDir: opts.screen.rendererDir ?? DEFAULT_RENDERER_DIR, port: opts.screen.port ?? 0, log });
+    log.info(`screen: ${bridge.origin} (renderer with this boot's token)`);
+  } catch (e) {
+    log.error(`the kiosk screen could not start: ${(e as Error).message}`);
+    kiosk?.close();
+    clearInterval(heartbeat);
+    detachDevices?.();
+    flows?.close();
+    recovery?.stop();
+    await notifyReceiver?.close();
     await devices.close();
     journal.close();
     await closeLogger(log);
@@ -231,10 +305,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     ...(recovery ? { recovery } : {}),
     ...(recoveryReport ? { recoveryReport } : {}),
     ...(notifyReceiver ? { notifyReceiver } : {}),
+    ...(kiosk ? { kiosk } : {}),
+    ...(bridge ? { bridge } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(heartbeat);
+      await bridge?.close();
+      kiosk?.close();
       detachDevices?.();
       // sessions still running stay open in the journal: the next start recovers them
       flows?.close();

@@ -97,6 +97,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     file.on('new', (name: string) => currentFile.set(file, name));
     transports.push(file);
   }
+  // a logger with no transport never drains: its buffer fills, writes stall and end() never finishes
+  if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
   const logger = winston.createLogger({
     level: options.level ?? 'info',
     levels: winston.config.npm.levels,

@@ -3,7 +3,11 @@ import { type CliCommand, type CliIo, Exit, processIo } from './io.ts';
 const USAGE = `zizhu — kiosk software for 24-hour self-service machines
 
 usage:
-  zizhu start [--headless] [--config FILE]     start the kiosk with the hardware simulator (and HQ)
+  zizhu start [--headless] [--kiosk gov-24h|hospital-lobby]
+                                                 the kiosk with the hardware and back-office simulators and a screen
+  zizhu agent --config FILE [--shell chromium|parent-port|none]
+                                                 the kiosk agent of a real machine (devices, flows, screen)
+  zizhu config pin-hash PIN                      the config value of a staff PIN (staff[].pin)
   zizhu sim [--tcp] [--control-port N]          start the three simulated devices; prints their ports
   zizhu sim <device> <fault|action> [...]        inject a fault into a running simulator (zizhu sim help)
   zizhu doctor [--config FILE]                   open every configured device, self-check, print a table
@@ -18,11 +22,13 @@ exit codes: 0 ok, 1 a device or check reported a fault, 2 bad input or usage`;
 /** Sub-commands are loaded lazily so `zizhu decode …` does not open native modules it does not need. */
 const commands: Record<string, () => Promise<CliCommand>> = {
   'config check': async () => (await import('../../kiosk-config/check-command.ts')).configCheckCommand,
+  'config pin-hash': async () => (await import('./pin-hash.ts')).pinHashCommand,
   'decode idcard': async () => (await import('./decode-idcard.ts')).decodeIdCardCommand,
   'decode printer-status': async () => (await import('./decode-printer-status.ts')).decodePrinterStatusCommand,
   sim: async () => (await import('./sim.ts')).simCommand,
   doctor: async () => (await import('./doctor.ts')).doctorCommand,
   start: async () => (await import('./start.ts')).startCommand,
+  agent: async () => (await import('./agent.ts')).agentCommand,
   soak: async () => (await import('./soak.ts')).soakCommand,
   // internal: the agent process `zizhu soak payments` kills and restarts
   'soak-agent': async () => (await import('./soak-agent.ts')).soakAgentCommand,

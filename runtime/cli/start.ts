@@ -1,17 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type CliCommand, Exit } from './io.ts';
 import { ConfigError, loadKioskConfig, type KioskConfig } from '../../kiosk-config/schema.ts';
 import { JournalError } from '../journal/journal.ts';
 import { defaultSimDir, startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
-import { readRunningSim, simKioskConfig, writeSimKioskConfig, type SimExample } from '../sim-config.ts';
-import { startAgent } from '../agent.ts';
+import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
+import { readRunningSim, simKioskConfig, writeSimKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV, SIM_STAFF_PIN, type SimExample } from '../sim-config.ts';
+import { startKioskProcess, type RunningKioskProcess } from '../kiosk-process.ts';
 
-const USAGE = `usage: zizhu start [--headless] [--config FILE] [--kiosk gov-24h|hospital-lobby] [--data-dir DIR] [--move-aside-corrupt-journal]
-  without --config: starts the hardware simulator (or uses the one already running) and a kiosk
-  configured like the example --kiosk (default gov-24h) with the simulator's devices`;
+const USAGE = `usage: zizhu start [--headless] [--kiosk gov-24h|hospital-lobby] [--shell auto|electron|chromium|none]
+                   [--config FILE] [--data-dir DIR] [--bridge-port N] [--move-aside-corrupt-journal]
+  without --config: starts the hardware simulator (or uses the one already running), the back-office
+  simulators (provident-fund centre, HIS, payment gateway) and a kiosk configured like the example
+  --kiosk (default gov-24h) on them; then the screen in a shell:
+  --shell auto (default): Electron when its binary is present and there is a display, else Chromium
+  --headless: no window (Chromium headless); open the printed screen URL in any browser to look`;
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The Electron binary's path, when it was downloaded (npm run electron:fetch). */
+export function electronBinary(): string | undefined {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const hasDisplay = () => Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) || process.platform === 'win32' || process.platform === 'darwin';
 
 export const startCommand: CliCommand = async (args, io) => {
-  let values: { headless?: boolean; config?: string; kiosk?: string; 'data-dir'?: string; 'move-aside-corrupt-journal'?: boolean; help?: boolean };
+  let values: { headless?: boolean; config?: string; kiosk?: string; shell?: string; 'data-dir'?: string; 'bridge-port'?: string; 'move-aside-corrupt-journal'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
@@ -19,7 +42,9 @@ export const startCommand: CliCommand = async (args, io) => {
         headless: { type: 'boolean' },
         config: { type: 'string' },
         kiosk: { type: 'string' },
+        shell: { type: 'string' },
         'data-dir': { type: 'string' },
+        'bridge-port': { type: 'string' },
         'move-aside-corrupt-journal': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -38,10 +63,36 @@ export const startCommand: CliCommand = async (args, io) => {
     io.err(`zizhu start: --kiosk must be gov-24h or hospital-lobby, got "${values.kiosk}"`);
     return Exit.BAD_INPUT;
   }
+  const shellArg = values.shell ?? 'auto';
+  if (!['auto', 'electron', 'chromium', 'none'].includes(shellArg)) {
+    io.err(`zizhu start: --shell must be auto, electron, chromium or none, got "${shellArg}"`);
+    return Exit.BAD_INPUT;
+  }
+  const bridgePort = values['bridge-port'] === undefined ? undefined : Number(values['bridge-port']);
+  if (bridgePort !== undefined && !(Number.isInteger(bridgePort) && bridgePort >= 0 && bridgePort < 65536)) {
+    io.err(`zizhu start: --bridge-port must be a port number, got "${values['bridge-port']}"`);
+    return Exit.BAD_INPUT;
+  }
+  const headless = values.headless === true;
+  const electron = electronBinary();
+  if (shellArg === 'electron' && !electron) {
+    io.err('zizhu start: --shell electron: no Electron binary here (npm run electron:fetch on a machine with internet); use --shell chromium');
+    return Exit.BAD_INPUT;
+  }
+  const shell: 'electron' | 'chromium' | 'none' =
+    shellArg === 'none' ? 'none' : shellArg === 'electron' ? 'electron' : shellArg === 'chromium' ? 'chromium' : electron && !headless && hasDisplay() ? 'electron' : 'chromium';
+  const chromiumHeadless = headless || !hasDisplay();
 
   let hw: RunningKioskHardware | undefined;
+  let bo: BackOffice | undefined;
   let config: KioskConfig;
+  let configFile: string | undefined = values.config;
   let controlUrl: string | undefined;
+  const env = { ...process.env };
+  const cleanup = async () => {
+    await bo?.close();
+    await hw?.close();
+  };
   if (values.config) {
     try {
       config = loadKioskConfig(values.config);
@@ -52,43 +103,84 @@ export const startCommand: CliCommand = async (args, io) => {
     }
   } else {
     const running = await readRunningSim();
+    let devices;
+    let simDir: string;
     if (running) {
       controlUrl = running.controlUrl;
-      config = await simKioskConfig(running, example);
+      devices = running;
+      simDir = defaultSimDir();
     } else {
       hw = await startKioskHardware({ dir: defaultSimDir(), controlPort: 7420 }).catch(() => startKioskHardware({ dir: defaultSimDir(), controlPort: 0 }));
-      const d = hw.describe();
-      await writeSimKioskConfig(hw.dir, d, example);
-      controlUrl = d.controlUrl;
-      config = await simKioskConfig(d, example);
+      devices = hw.describe();
+      controlUrl = devices.controlUrl;
+      simDir = hw.dir;
     }
+    // the patient "scans" the payment QR with their phone: the simulated gateway pays a QR order after 8 s
+    bo = await startBackOffice({ payment: { autoPayNativeMs: 8_000, refundProcessingMs: 500 } });
+    env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
+    process.env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
+    const backOffice = { urls: bo.urls, merchantId: bo.merchantId };
+    configFile = await writeSimKioskConfig(simDir, devices, example, backOffice);
+    config = await simKioskConfig(devices, example, backOffice);
   }
 
-  let agent;
-  try {
-    agent = await startAgent({ config, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}), moveAsideCorruptJournal: values['move-aside-corrupt-journal'] === true });
-  } catch (e) {
-    await hw?.close();
-    if (e instanceof JournalError) {
-      io.err(`zizhu start: ${e.message}`);
+  const header = () => {
+    io.out(`zizhu start: kiosk ${config.id} — ${config.name}`);
+    if (controlUrl) io.out(`  simulator panel  ${controlUrl}/   (place an ID card, run out of paper, scan a code)`);
+    if (bo) io.out(`  back offices     provident fund ${bo.urls.providentFund}  HIS ${bo.urls.his}  payment ${bo.urls.payment}`);
+    if (bo) io.out(`  staff PIN        ${SIM_STAFF_PIN} (the simulated kiosk's technician; "工作人员" on the screen)`);
+    io.out(`  devices          zizhu doctor${configFile ? ` --config ${configFile}` : ''}`);
+  };
+
+  if (shell === 'electron') {
+    // Electron's main process supervises the agent as a utilityProcess
+    const agentArgs = ['agent', '--config', configFile!, '--shell', 'parent-port', ...(values['data-dir'] ? ['--data-dir', values['data-dir']] : []), ...(bridgePort !== undefined ? ['--bridge-port', String(bridgePort)] : [])];
+    const mainJs = `${ROOT}dist/main/main.cjs`;
+    if (!existsSync(mainJs)) {
+      io.err('zizhu start: the Electron shell is not built (npm run build:main)');
+      await cleanup();
       return Exit.FAULT;
     }
-    throw e;
+    header();
+    io.out('  screen           Electron kiosk window (Ctrl-C here stops everything)');
+    const child: ChildProcess = spawn(electron!, [mainJs], { stdio: 'inherit', env: { ...env, ZIZHU_AGENT_ARGS: JSON.stringify(agentArgs) } });
+    const code = await new Promise<number>((resolve) => {
+      const stop = () => child.kill('SIGTERM');
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      child.once('exit', (c) => resolve(c ?? 0));
+    });
+    await cleanup();
+    io.out('zizhu start: stopped');
+    return code === 0 ? Exit.OK : Exit.FAULT;
   }
 
-  io.out(`zizhu start: kiosk ${config.id} — ${config.name}`);
-  io.out(`  journal          ${agent.journalPath}`);
-  if (controlUrl) io.out(`  simulator panel  ${controlUrl}/   (place an ID card, run out of paper, scan a code)`);
-  io.out(`  devices          zizhu doctor${values.config ? ` --config ${values.config}` : ''}   (self-check every device)`);
-  io.out(`  screen           ${values.headless ? 'headless: none' : 'not in this build yet: the agent runs headless'}`);
+  let p: RunningKioskProcess;
+  try {
+    p = await startKioskProcess({
+      config,
+      shell,
+      headless: chromiumHeadless,
+      env,
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+      ...(bridgePort !== undefined ? { bridgePort } : {}),
+      moveAsideCorruptJournal: values['move-aside-corrupt-journal'] === true,
+    });
+  } catch (e) {
+    await cleanup();
+    io.err(`zizhu start: ${(e as Error).message}`);
+    return e instanceof JournalError ? Exit.FAULT : Exit.FAULT;
+  }
+  header();
+  io.out(`  journal          ${p.agent.journalPath}`);
+  io.out(`  screen           ${shell === 'none' ? 'no shell' : `Chromium${chromiumHeadless ? ' (headless)' : ' kiosk window'}`}; open in a browser: ${p.rendererUrl}`);
   io.out('Ctrl-C stops.');
-
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await agent.stop();
-  await hw?.close();
+  await p.stop('signal');
+  await cleanup();
   io.out('zizhu start: stopped');
   return Exit.OK;
 };

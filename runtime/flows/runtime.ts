@@ -75,6 +75,8 @@ export interface FlowRuntimeOptions {
   onUnfinishedOrder?: (outTradeNo: string) => void;
   /** replace actors of the payment machine (the soak's deliberately broken variants; tests) */
   paymentActorOverrides?: Record<string, unknown>;
+  /** after every journaled transition of a session (root or child machine): the screen follows from here */
+  onTransition?: (session: HostedSession) => void;
 }
 
 export interface FlowRuntime {
@@ -159,6 +161,10 @@ export function createFlowRuntime(o: FlowRuntimeOptions): FlowRuntime {
     inTransaction: (id) => writes.flush(id),
     eventForJournal,
     onJournalError: (id, e) => log.error(`session ${id}: a transition could not be journaled: ${(e as Error).message}`),
+    onTransition: (id) => {
+      const s = live.get(id);
+      if (s && o.onTransition) o.onTransition(s);
+    },
   });
 
   const afterEnd = (s: HostedSession, outcome: string) => {

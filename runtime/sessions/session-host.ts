@@ -32,6 +32,8 @@ export interface SessionHostOptions {
    * to write a side-effect record buffered during the transition (it commits with the snapshot or not at all).
    */
   inTransaction?: (sessionId: string) => void;
+  /** after every journaled transition of the session's root or child machines (the screen is pushed from here) */
+  onTransition?: (sessionId: string) => void;
 }
 
 /** Sent to a restored session's actor right after it starts (see state-machines/README.md). */
@@ -119,6 +121,7 @@ export class SessionHost {
         const journaled = eventForJournal(ev.event as { type: string });
         const event = journaled && typeof journaled === 'object' ? { ...journaled, childActor } : { type: (ev.event as { type: string }).type, childActor };
         write(() => together(id, () => this.journal.sessions.record(id, { event, state: root.getPersistedSnapshot() })));
+        this.opts.onTransition?.(id);
         return;
       }
       const snapshot = ev.snapshot as { status: string; output?: unknown };
@@ -129,9 +132,11 @@ export class SessionHost {
         const outcome = snapshot.status === 'done' ? outcomeOf(snapshot.output) : snapshot.status === 'error' ? 'failed' : 'stopped';
         write(() => together(id, () => this.journal.sessions.end(id, { outcome, state, event })));
         resolveEnded(outcome);
+        this.opts.onTransition?.(id);
         return;
       }
       write(() => together(id, () => this.journal.sessions.record(id, { event, state })));
+      this.opts.onTransition?.(id);
     };
 
     const actor = createActor(machine, { ...actorOpts, inspect } as never) as ReturnType<typeof createActor<M>>;

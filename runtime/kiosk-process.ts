@@ -1,0 +1,104 @@
+/**
+ * The kiosk agent as a process runs it: the agent (devices, journal, flows with the configured back
+ * offices, lifecycle and bridge) plus a shell showing the renderer. Used by `zizhu agent` (production:
+ * a config file, the shell is Electron's main process over parentPort or Chromium) and `zizhu start`
+ * (development: simulators first, then this).
+ */
+import { createServer } from 'node:net';
+import type { KioskConfig } from '../kiosk-config/schema.ts';
+import { startAgent, type RunningAgent } from './agent.ts';
+import { backOfficeFromConfig } from './flows/back-office.ts';
+import type { ShellConnection, ShellProblemEvent } from './shell/types.ts';
+
+export type ShellChoice = 'chromium' | 'parent-port' | 'none';
+
+export interface KioskProcessOptions {
+  config: KioskConfig;
+  dataDir?: string;
+  logDir?: string | false;
+  console?: 'text' | 'json' | false;
+  moveAsideCorruptJournal?: boolean;
+  shell: ShellChoice;
+  /** Chromium without a window */
+  headless?: boolean;
+  bridgePort?: number;
+  /** payment notifications are received here (default: a free loopback port) */
+  notifyPort?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningKioskProcess {
+  agent: RunningAgent;
+  shell?: ShellConnection;
+  /** the renderer URL with this boot's token */
+  rendererUrl: string;
+  stop(reason?: string): Promise<void>;
+}
+
+/** A free TCP port on loopback (the notify receiver's URL must be known before the payment client is made). */
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startKioskProcess(o: KioskProcessOptions): Promise<RunningKioskProcess> {
+  const { config } = o;
+  const hasBackOffice = Object.keys(config.backends).length > 0;
+  const notifyPort = config.backends.payment ? (o.notifyPort ?? (await freeLoopbackPort())) : undefined;
+  const clients = hasBackOffice
+    ? backOfficeFromConfig(config, { ...(notifyPort !== undefined ? { notifyUrl: `http://127.0.0.1:${notifyPort}/pay/notify` } : {}), ...(o.env ? { env: o.env } : {}) })
+    : undefined;
+  const agent = await startAgent({
+    config,
+    ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+    ...(o.logDir !== undefined ? { logDir: o.logDir } : {}),
+    ...(o.console !== undefined ? { console: o.console } : {}),
+    moveAsideCorruptJournal: o.moveAsideCorruptJournal === true,
+    ...(clients ? { backOffice: { clients, ...(notifyPort !== undefined ? { notifyPort } : {}) } } : {}),
+    screen: { ...(o.bridgePort !== undefined ? { port: o.bridgePort } : {}) },
+  });
+  const bridge = agent.bridge!;
+  let shell: ShellConnection | undefined;
+  const onProblem = (p: ShellProblemEvent) => {
+    agent.log.warn(`screen: ${p.problem}: ${p.detail}`);
+    agent.journal.outbox.enqueue('screen.problem', { ...p });
+  };
+  try {
+    if (o.shell === 'chromium') {
+      const { launchChromiumShell } = await import('./shell/chromium.ts');
+      shell = await launchChromiumShell({ headless: o.headless === true, log: agent.log });
+    } else if (o.shell === 'parent-port') {
+      const { parentPortShell } = await import('./shell/parent-port.ts');
+      shell = parentPortShell();
+      if (!shell) throw new Error('--shell parent-port: this process was not started by the Electron shell (no process.parentPort)');
+    }
+    if (shell) {
+      shell.on('problem', onProblem);
+      await shell.load(bridge.url);
+    }
+  } catch (e) {
+    agent.log.error(`the screen's shell could not start: ${(e as Error).message}`);
+    await shell?.close('start failed').catch(() => undefined);
+    await agent.stop();
+    throw e;
+  }
+  let stopped = false;
+  return {
+    agent,
+    ...(shell ? { shell } : {}),
+    rendererUrl: bridge.url,
+    async stop(reason = 'stopped') {
+      if (stopped) return;
+      stopped = true;
+      shell?.off('problem', onProblem);
+      await shell?.close(reason).catch((e: unknown) => agent.log.warn(`shell close: ${(e as Error).message}`));
+      await agent.stop();
+    },
+  };
+}

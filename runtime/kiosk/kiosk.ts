@@ -1,0 +1,418 @@
+/**
+ * The kiosk as a person meets it: the lifecycle machine (status, hours, gating, staff PIN,
+ * maintenance), the service flows it starts, the preferences chosen on the home screen (language,
+ * 长辈模式 — for one session only), and the screen all of that makes. The bridge server pushes
+ * `screen` to the renderer and hands every renderer event to `handle()`.
+ *
+ * One screen push per change, coalesced within a tick: a tap that moves a flow and the lifecycle
+ * gives one push, which carries the tap's id back (`inReplyTo`).
+ */
+import { EventEmitter } from 'node:events';
+import { createActor, fromPromise, type Actor } from 'xstate';
+import type { FaultCode } from '../../contracts/faults.ts';
+import type { Locale, ScreenMessage, UiEvent, Words } from '../../contracts/bridge.ts';
+import type { KioskConfig } from '../../kiosk-config/schema.ts';
+import type { PrintJob } from '../../drivers/printer/job.ts';
+import { DEVICE_KINDS } from '../../state-machines/availability.ts';
+import { canStartSession, lifecycleView, makeLifecycleMachine, type LifecycleEmitted, type LifecycleMachine, type SelfTestOutput } from '../../state-machines/lifecycle.machine.ts';
+import { systemNow, type Now } from '../../state-machines/deadlines.ts';
+import type { FlowRuntime, FlowService } from '../flows/runtime.ts';
+import type { HostedSession } from '../sessions/session-host.ts';
+import { makeScreen } from './screen.ts';
+import { verifyStaffPin } from './staff-pin.ts';
+
+export interface KioskLog {
+  info(message: string, meta?: unknown): void;
+  warn(message: string, meta?: unknown): void;
+  error(message: string, meta?: unknown): void;
+}
+
+/** What the kiosk needs of the printer on the maintenance screen. */
+export interface MaintenancePrinter {
+  print(job: PrintJob): Promise<unknown>;
+  refreshStatus(): Promise<unknown>;
+}
+
+export interface KioskOptions {
+  config: KioskConfig;
+  /** the service flows (absent: the agent runs without back offices; every tile says so) */
+  flows?: FlowRuntime;
+  printer?: MaintenancePrinter;
+  /** each device's condition now (after asking it again): the lifecycle's self-test */
+  selfTest: () => Promise<SelfTestOutput>;
+  /** things HQ must know: kiosk status changes, the promised-hours alarm, staff actions */
+  report?: (type: string, payload: Record<string, unknown>) => void;
+  log?: KioskLog;
+  now?: Now;
+  /** the "session ended" screen shows this long (default 6 s) */
+  endedShowMs?: number;
+  /** preferences chosen on the home screen are forgotten after this long without a touch (default ui.idle.timeoutSeconds) */
+  prefsIdleMs?: number;
+  ports?: Partial<Record<(typeof DEVICE_KINDS)[number], string>>;
+}
+
+export type HandleResult = { ok: true } | { ok: false; code: string; words: Words };
+
+/** Flow events the renderer may send to a running session, as they are. */
+const FLOW_EVENTS = new Set<UiEvent['type']>([
+  'TOUCH',
+  'CANCEL',
+  'BACK',
+  'RETRY',
+  'DONE',
+  'TAKEN',
+  'PERIOD_CHOSEN',
+  'PRINT',
+  'CONTINUE',
+  'DEPARTMENT_CHOSEN',
+  'DOCTOR_CHOSEN',
+  'SLOT_CHOSEN',
+  'CONFIRM',
+  'PAYMENT_METHOD_CHOSEN',
+  'KEEP_EXISTING',
+  'ADD_ANYWAY',
+  'CHOOSE_ANOTHER_SLOT',
+  'RETRY_PAYMENT',
+]);
+
+const refuse = (code: string, zh: string, en: string): HandleResult => ({ ok: false, code, words: { zh, en } });
+
+export const TEST_PRINT: PrintJob = {
+  title: '打印测试 / Test print',
+  lines: [
+    { kind: 'text', text: '自助终端打印测试', align: 'center', width: 2, height: 2 },
+    { kind: 'rule' },
+    { kind: 'text', text: '中文 GB18030：公积金 挂号 ￥12.50' },
+    { kind: 'text', text: 'ASCII: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ' },
+    { kind: 'qr', data: 'https://zizhu.example.cn/test-print' },
+    { kind: 'feed', lines: 2 },
+  ],
+};
+
+export class Kiosk extends EventEmitter {
+  readonly lifecycle: Actor<LifecycleMachine>;
+  private readonly config: KioskConfig;
+  private readonly now: Now;
+  private readonly log: KioskLog | undefined;
+  private seq = 0;
+  private pendingReply: string | null = null;
+  private pushQueued = false;
+  private last: ScreenMessage | undefined;
+  private prefs: { locale: Locale; elderly: boolean };
+  private prefsTimer: NodeJS.Timeout | undefined;
+  private session: { hosted: HostedSession; service: FlowService; elderly: boolean } | null = null;
+  private ended: ScreenMessage['ended'] = null;
+  private endedTimer: NodeJS.Timeout | undefined;
+  private notice: ScreenMessage['notice'] = null;
+  private noticeTimer: NodeJS.Timeout | undefined;
+  private maintenance = { lastTestPrint: null as { at: number; ok: boolean; fault: string | null; words: Words | null } | null, testPrintRunning: false, paperReloadedAt: null as number | null };
+  private closed = false;
+
+  constructor(private readonly o: KioskOptions) {
+    super();
+    this.config = o.config;
+    this.now = o.now ?? systemNow;
+    this.log = o.log;
+    this.prefs = { locale: o.config.ui.defaultLanguage, elderly: false };
+    const staff = o.config.staff;
+    const machine = makeLifecycleMachine(this.now).provide({
+      actors: {
+        selfTest: fromPromise(async () => o.selfTest()),
+        verifyStaffPin: fromPromise(async ({ input }: { input: { pin: string } }) => verifyStaffPin(input.pin, staff)),
+      },
+    });
+    this.lifecycle = createActor(machine, { input: { config: o.config } });
+    this.lifecycle.subscribe({ next: () => this.queuePush(), error: (e) => this.log?.error(`kiosk lifecycle failed: ${(e as Error).message}`) });
+    this.lifecycle.on('*', (e) => this.onLifecycleEmitted(e as LifecycleEmitted));
+  }
+
+  start(): this {
+    this.lifecycle.start();
+    this.queuePush();
+    return this;
+  }
+
+  /** The screen as it is now (made fresh). */
+  screen(): ScreenMessage {
+    return this.last ?? this.make(null);
+  }
+
+  /** A device's complete present condition (from its driver): the lifecycle debounces it. */
+  deviceHealth(device: (typeof DEVICE_KINDS)[number], faults: { code: FaultCode; detail: string }[], warnings: { code: FaultCode; detail: string }[] = []): void {
+    if (this.closed) return;
+    this.lifecycle.send({ type: 'DEVICE_HEALTH', device, faults, warnings });
+  }
+
+  /** A session's machine moved (from the flow runtime). */
+  sessionChanged(s: HostedSession): void {
+    if (this.session?.hosted.id === s.id) this.queuePush();
+  }
+
+  /** HQ's remote lock / unlock. */
+  remoteLock(reason: string): void {
+    this.lifecycle.send({ type: 'REMOTE_LOCK', reason });
+  }
+  remoteUnlock(): void {
+    this.lifecycle.send({ type: 'REMOTE_UNLOCK' });
+  }
+
+  /** A person's event from the renderer; `id` comes back as the next screen's `inReplyTo`. */
+  handle(event: UiEvent, id: string | null = null): HandleResult {
+    if (this.closed) return refuse('STOPPING', '本机正在重新启动，请稍候', 'The kiosk is restarting, please wait');
+    const r = this.apply(event);
+    if (id) this.pendingReply = id;
+    this.queuePush();
+    return r;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of [this.prefsTimer, this.endedTimer, this.noticeTimer]) if (t) clearTimeout(t);
+    this.lifecycle.stop();
+    this.removeAllListeners();
+  }
+
+  // ───────────────────────────── events ─────────────────────────────
+
+  private apply(e: UiEvent): HandleResult {
+    const snap = this.lifecycle.getSnapshot();
+    const status = snap.context.status;
+    const inMaintenance = status === 'maintenance';
+    if (this.session && FLOW_EVENTS.has(e.type)) {
+      this.session.hosted.actor.send(e as never);
+      return { ok: true };
+    }
+    switch (e.type) {
+      case 'TOUCH':
+        this.armPrefsTimer();
+        return { ok: true };
+      case 'SET_LOCALE':
+        this.prefs = { ...this.prefs, locale: e.locale };
+        this.armPrefsTimer();
+        return { ok: true };
+      case 'SET_ELDERLY':
+        if (this.session) return refuse('SESSION_RUNNING', '请在首页切换长辈模式', 'Switch senior mode on the home screen');
+        if (!this.config.ui.elderlyModeAllowed) return refuse('NOT_OFFERED', '本机未提供长辈模式', 'Senior mode is not offered on this kiosk');
+        this.prefs = { ...this.prefs, elderly: e.on };
+        this.armPrefsTimer();
+        return { ok: true };
+      case 'HOME':
+        this.clearEnded();
+        return { ok: true };
+      case 'START_SERVICE':
+        return this.startService(e.service);
+      case 'STAFF_PIN':
+        if (this.session) return refuse('SESSION_RUNNING', '有人正在办理业务，请稍后再进入维护', 'A customer is being served; enter maintenance afterwards');
+        if (snap.context.pinLockedUntil !== null) return refuse('PIN_LOCKED', '密码错误次数过多，请稍后再试', 'Too many wrong PINs; try again later');
+        this.lifecycle.send({ type: 'PIN_ENTERED', pin: e.pin });
+        return { ok: true };
+      case 'STAFF_ACTIVITY':
+        if (inMaintenance) this.lifecycle.send({ type: 'STAFF_ACTIVITY' });
+        return { ok: true };
+      case 'EXIT_MAINTENANCE':
+        if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '当前不在维护状态', 'Not in maintenance');
+        this.lifecycle.send({ type: 'EXIT_MAINTENANCE' });
+        return { ok: true };
+      case 'RUN_SELF_TEST':
+        if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
+        this.lifecycle.send({ type: 'RUN_SELF_TEST' });
+        return { ok: true };
+      case 'TEST_PRINT':
+        if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
+        return this.testPrint();
+      case 'PAPER_RELOADED':
+        if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
+        this.maintenance.paperReloadedAt = this.now();
+        this.lifecycle.send({ type: 'STAFF_ACTIVITY' });
+        this.o.report?.('maintenance.paper-reloaded', { staffId: snap.context.maintenance?.staffId ?? null, at: this.maintenance.paperReloadedAt });
+        void this.o.printer?.refreshStatus().catch(() => undefined);
+        return { ok: true };
+      case 'LOCK_KIOSK': {
+        if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
+        const who = snap.context.maintenance?.staffId ?? 'staff';
+        this.lifecycle.send({ type: 'REMOTE_LOCK', reason: e.reason?.trim() || `现场锁定（${who}）` });
+        this.o.report?.('maintenance.locked', { staffId: who, at: this.now() });
+        return { ok: true };
+      }
+      case 'UNLOCK_KIOSK':
+        if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
+        this.lifecycle.send({ type: 'REMOTE_UNLOCK' });
+        this.o.report?.('maintenance.unlocked', { staffId: snap.context.maintenance?.staffId ?? null, at: this.now() });
+        return { ok: true };
+      default:
+        return refuse('NO_SESSION', '没有正在办理的业务，请从首页开始', 'Nothing in progress; start from the home screen');
+    }
+  }
+
+  private startService(service: FlowService): HandleResult {
+    if (this.session) return refuse('SESSION_RUNNING', '请先完成当前业务', 'Finish the current service first');
+    const flows = this.o.flows;
+    const snap = this.lifecycle.getSnapshot();
+    if (!flows || !this.config.services[service]) return refuse('NOT_OFFERED', '本机未提供该业务', 'This service is not offered here');
+    if (!canStartSession(snap, service)) {
+      const reasons = snap.context.availability[service]?.reasons ?? [];
+      const first = reasons[0];
+      return refuse('SERVICE_UNAVAILABLE', first ? `暂停服务：${first.zh}` : '该业务暂时无法办理', first ? `Unavailable: ${first.en}` : 'This service is unavailable right now');
+    }
+    this.clearEnded();
+    if (this.prefsTimer) clearTimeout(this.prefsTimer);
+    const printer = snap.context.health.devices.printer.state;
+    const elderly = this.prefs.elderly;
+    let hosted: HostedSession;
+    try {
+      hosted = flows.startSession(service, { elderlyMode: elderly, ...(service === 'hospitalRegistration' ? { printerAvailable: printer === 'ok' || printer === 'warning' } : {}) });
+    } catch (e) {
+      this.log?.error(`could not start ${service}: ${(e as Error).message}`);
+      return refuse('START_FAILED', '业务暂时无法开始，请稍后再试', 'The service could not start; please try again later');
+    }
+    this.session = { hosted, service, elderly };
+    this.lifecycle.send({ type: 'SESSION_STARTED', sessionId: hosted.id, service });
+    void hosted.ended.then((outcome) => this.sessionEnded(hosted, service, outcome));
+    return { ok: true };
+  }
+
+  private sessionEnded(hosted: HostedSession, service: FlowService, outcome: string): void {
+    if (this.session?.hosted.id !== hosted.id) return;
+    this.session = null;
+    if (this.closed) return;
+    this.lifecycle.send({ type: 'SESSION_ENDED', sessionId: hosted.id });
+    // preferences were for that person only
+    this.prefs = { locale: this.config.ui.defaultLanguage, elderly: false };
+    const showMs = this.o.endedShowMs ?? 6_000;
+    if (outcome !== 'timeout' && outcome !== 'stopped') {
+      this.ended = { service, outcome, until: this.now() + showMs };
+      if (this.endedTimer) clearTimeout(this.endedTimer);
+      this.endedTimer = setTimeout(() => this.clearEnded(), showMs);
+      this.endedTimer.unref();
+    }
+    this.queuePush();
+  }
+
+  private clearEnded(): void {
+    if (this.endedTimer) clearTimeout(this.endedTimer);
+    this.endedTimer = undefined;
+    if (this.ended) {
+      this.ended = null;
+      this.queuePush();
+    }
+  }
+
+  /** Home-screen choices are forgotten when nobody touches the screen for a while. */
+  private armPrefsTimer(): void {
+    if (this.prefsTimer) clearTimeout(this.prefsTimer);
+    if (this.session) return;
+    const ms = this.o.prefsIdleMs ?? this.config.ui.idle.timeoutSeconds * 1000;
+    this.prefsTimer = setTimeout(() => {
+      const d = { locale: this.config.ui.defaultLanguage, elderly: false };
+      if (!this.session && (this.prefs.locale !== d.locale || this.prefs.elderly !== d.elderly)) {
+        this.prefs = d;
+        this.queuePush();
+      }
+    }, ms);
+    this.prefsTimer.unref();
+  }
+
+  private testPrint(): HandleResult {
+    const printer = this.o.printer;
+    if (!printer) return refuse('NO_PRINTER', '本机没有配置打印机', 'No printer is configured');
+    if (this.maintenance.testPrintRunning) return refuse('BUSY', '正在打印测试页', 'A test print is running');
+    this.maintenance.testPrintRunning = true;
+    this.lifecycle.send({ type: 'STAFF_ACTIVITY' });
+    const staffId = this.lifecycle.getSnapshot().context.maintenance?.staffId ?? null;
+    void printer.print(TEST_PRINT).then(
+      () => {
+        this.maintenance = { ...this.maintenance, testPrintRunning: false, lastTestPrint: { at: this.now(), ok: true, fault: null, words: null } };
+        this.o.report?.('maintenance.test-print', { staffId, ok: true, at: this.now() });
+        this.queuePush();
+      },
+      (e: unknown) => {
+        const code = (e as { code?: unknown }).code;
+        const fault = typeof code === 'string' ? code : 'PRINT_NOT_DELIVERED';
+        const detail = (e as { detail?: unknown; message?: unknown }).detail ?? (e as Error).message;
+        this.maintenance = {
+          ...this.maintenance,
+          testPrintRunning: false,
+          lastTestPrint: { at: this.now(), ok: false, fault, words: { zh: `测试打印失败：${String(detail)}`, en: `Test print failed: ${String(detail)}` } },
+        };
+        this.o.report?.('maintenance.test-print', { staffId, ok: false, fault, at: this.now() });
+        this.queuePush();
+      },
+    );
+    return { ok: true };
+  }
+
+  private onLifecycleEmitted(e: LifecycleEmitted): void {
+    switch (e.type) {
+      case 'status.changed':
+        this.log?.info(`kiosk ${e.previous} → ${e.status}`);
+        this.o.report?.('kiosk.status', { status: e.status, previous: e.previous, acceptsNewSessions: e.acceptsNewSessions, at: e.at });
+        if (e.status !== 'maintenance') this.maintenance = { ...this.maintenance, testPrintRunning: false };
+        break;
+      case 'fault.raised':
+      case 'fault.cleared':
+        // device faults go to HQ from the drivers' own board (undebounced); the kiosk-level alarm goes from here
+        if (e.device === 'kiosk') this.o.report?.(e.type, { ...e });
+        break;
+      case 'staff.pin-rejected':
+        this.showNotice('error', 'PIN_REJECTED', { zh: '密码不正确', en: 'Wrong PIN' });
+        this.o.report?.('staff.pin-rejected', { failures: e.failures, at: e.at });
+        break;
+      case 'staff.pin-lockout':
+        this.showNotice('error', 'PIN_LOCKED', { zh: '密码错误次数过多，已暂时锁定', en: 'Too many wrong PINs; PIN entry is locked for a while' });
+        this.o.report?.('staff.pin-lockout', { until: e.until, at: e.at });
+        break;
+      case 'staff.maintenance-started':
+      case 'staff.maintenance-ended':
+        this.o.report?.(e.type, { ...e });
+        break;
+    }
+  }
+
+  private showNotice(kind: 'info' | 'error', code: string, words: Words, ms = 5_000): void {
+    this.notice = { kind, code, words, until: this.now() + ms };
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      this.notice = null;
+      this.queuePush();
+    }, ms);
+    this.noticeTimer.unref();
+    this.queuePush();
+  }
+
+  // ───────────────────────────── pushes ─────────────────────────────
+
+  private queuePush(): void {
+    if (this.pushQueued || this.closed) return;
+    this.pushQueued = true;
+    queueMicrotask(() => {
+      this.pushQueued = false;
+      if (this.closed) return;
+      const reply = this.pendingReply;
+      this.pendingReply = null;
+      const next = this.make(reply);
+      this.last = next;
+      this.emit('screen', next);
+    });
+  }
+
+  private make(inReplyTo: string | null): ScreenMessage {
+    const snap = this.lifecycle.getSnapshot();
+    const lc = lifecycleView(snap);
+    const maintenanceDeadline = snap.context.maintenanceDeadline;
+    const s = this.session;
+    return makeScreen({
+      seq: ++this.seq,
+      at: this.now(),
+      inReplyTo,
+      config: this.config,
+      lifecycle: lc,
+      prefs: this.session ? { locale: this.prefs.locale, elderly: this.session.elderly } : this.prefs,
+      session: s ? { id: s.hosted.id, service: s.service, snapshot: s.hosted.actor.getSnapshot(), elderly: s.elderly } : null,
+      ended: this.ended,
+      maintenance: lc.maintenance ? { deadline: maintenanceDeadline, ...this.maintenance } : null,
+      notice: this.notice,
+      ...(this.o.ports ? { ports: this.o.ports } : {}),
+    });
+  }
+}
