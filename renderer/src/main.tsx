@@ -1,3 +1,8 @@
 import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { BridgeClient, bridgeUrl } from './bridge.ts';
+import './styles.css';
 
-createRoot(document.getElementById('root')!).render(<main data-screen="connecting">正在连接…</main>);
+const client = new BridgeClient(bridgeUrl(window.location));
+client.start();
+createRoot(document.getElementById('root')!).render(<App client={client} />);

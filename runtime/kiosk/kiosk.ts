@@ -13,7 +13,7 @@ import type { FaultCode } from '../../contracts/faults.ts';
 import type { Locale, ScreenMessage, UiEvent, Words } from '../../contracts/bridge.ts';
 import type { KioskConfig } from '../../kiosk-config/schema.ts';
 import type { PrintJob } from '../../drivers/printer/job.ts';
-import { DEVICE_KINDS } from '../../state-machines/availability.ts';
+import type { DEVICE_KINDS } from '../../state-machines/availability.ts';
 import { canStartSession, lifecycleView, makeLifecycleMachine, type LifecycleEmitted, type LifecycleMachine, type SelfTestOutput } from '../../state-machines/lifecycle.machine.ts';
 import { systemNow, type Now } from '../../state-machines/deadlines.ts';
 import type { FlowRuntime, FlowService } from '../flows/runtime.ts';
