@@ -48,7 +48,7 @@ const SIM_STAFF = { id: 'sim-technician' };
 
 export type SimExample = 'gov-24h' | 'hospital-lobby';
 
-async function simConfigJson(sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample, backOffice?: SimBackOffice): Promise<Record<string, unknown>> {
+export async function simConfigJson(sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample, backOffice?: SimBackOffice): Promise<Record<string, unknown>> {
   const raw = JSON.parse(await readFile(join(EXAMPLES, `${example}.json`), 'utf8')) as Record<string, unknown>;
   raw.devices = sim.devicesConfig;
   if (backOffice) {

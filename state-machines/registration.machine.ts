@@ -470,6 +470,8 @@ export function createRegistrationMachine(now: Now = systemNow) {
                       },
                       PAYMENT_CODE_SCANNED: { actions: sendTo('payment', ({ event }) => event) },
                       PAYMENT_NOTIFIED: { actions: sendTo('payment', ({ event }) => event) },
+                      // the payment's own method step (only when no method was chosen before charging)
+                      PAYMENT_METHOD_CHOSEN: { actions: sendTo('payment', ({ event }) => ({ type: 'METHOD_CHOSEN' as const, method: event.method })) },
                       // before payment: the payment closes the order; if it turns out paid, it refunds
                       CANCEL: { actions: [{ type: 'outcome', params: { outcome: 'cancelled' } }, sendTo('payment', { type: 'CANCEL' })] },
                     },

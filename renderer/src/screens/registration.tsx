@@ -1,0 +1,509 @@
+/** Hospital registration steps (state-machines/registration.machine.ts) and the payment view. */
+import QRCode from 'qrcode';
+import { useEffect, useState } from 'react';
+import { Icon } from '../icons.tsx';
+import type { PaymentView, RegistrationSummary, RegistrationView } from '../../../contracts/bridge.ts';
+import { money } from '../format.ts';
+import { isTextKey } from '../i18n.ts';
+import { Action, Countdown, Hotline, Problem, Waiting, useKiosk } from '../ui.tsx';
+import { Identify, type StepParts } from './provident-fund.tsx';
+
+function RegistrationCard({ r }: { r: RegistrationSummary }) {
+  const { t } = useKiosk();
+  return (
+    <li className={`reg-card${r.status === 'cancelled' ? ' reg-cancelled' : ''}`}>
+      <div className="reg-card-main">
+        <div className="reg-dept">{r.departmentName}</div>
+        <div>
+          {r.doctorName} · {r.date} {r.time}
+        </div>
+        {r.status === 'cancelled' ? <div className="problem-inline">{t('reg.cancelled')}</div> : null}
+      </div>
+      <div className="reg-queue">
+        <span className="reg-queue-label">{t('reg.queueLabel')}</span>
+        <span className="reg-queue-number">{t('reg.queue', { n: r.queueNumber })}</span>
+      </div>
+    </li>
+  );
+}
+
+function ChooseDepartment({ view }: { view: RegistrationView }) {
+  const { t, elderly } = useKiosk();
+  return (
+    <section aria-label={t('reg.chooseDepartment')}>
+      <div className={`choice-grid${elderly ? ' one-col' : ' three-col'}`}>
+        {view.departments.map((d) => (
+          <Action key={d.id} event={{ type: 'DEPARTMENT_CHOSEN', departmentId: d.id }} choice={d.id} className="choice">
+            <span className="choice-main">{d.name}</span>
+            <span className="choice-sub">{d.location}</span>
+          </Action>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function ChooseDoctor({ view }: { view: RegistrationView }) {
+  const { t, elderly } = useKiosk();
+  return (
+    <section aria-label={t('reg.chooseDoctor')}>
+      {view.department ? <p className="big-text">{view.department.name}</p> : null}
+      <div className={`choice-grid${elderly ? ' one-col' : ''}`}>
+        {view.doctors.map((d) => (
+          <Action key={d.id} event={{ type: 'DOCTOR_CHOSEN', doctorId: d.id }} choice={d.id} className="choice">
+            <span className="choice-main">{d.name}</span>
+            <span className="choice-sub">{d.title}</span>
+          </Action>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function ChooseSlot({ view }: { view: RegistrationView }) {
+  const { t, elderly } = useKiosk();
+  return (
+    <section aria-label={t('reg.chooseSlot')}>
+      <p className="big-text">
+        {view.department?.name} · {view.doctor?.name} {view.doctor?.title}
+      </p>
+      {view.slots.length === 0 ? <p className="big-text">{t('reg.noneLeft')}</p> : null}
+      <div className={`choice-grid${elderly ? ' one-col' : ''}`}>
+        {view.slots.map((s) => (
+          <Action key={s.id} event={{ type: 'SLOT_CHOSEN', slotId: s.id }} choice={s.id} className="choice" disabled={s.remaining <= 0}>
+            <span className="choice-main">{s.time}</span>
+            <span className="choice-sub">
+              {money(s.feeFen)} · {s.remaining > 0 ? t('reg.remaining', { n: s.remaining }) : t('reg.full')}
+            </span>
+          </Action>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function Summary({ view, withLocation }: { view: RegistrationView; withLocation?: boolean }) {
+  const { t } = useKiosk();
+  return (
+    <dl className="summary-grid">
+      <div>
+        <dt>{t('reg.department')}</dt>
+        <dd className="big-text">{view.department?.name ?? view.registration?.departmentName}</dd>
+      </div>
+      <div>
+        <dt>{t('reg.doctor')}</dt>
+        <dd className="big-text">
+          {view.doctor ? `${view.doctor.name} ${view.doctor.title}` : view.registration?.doctorName}
+        </dd>
+      </div>
+      <div>
+        <dt>{t('reg.time')}</dt>
+        <dd className="big-text">{view.slot ? `${view.slot.date} ${view.slot.time}` : view.registration ? `${view.registration.date} ${view.registration.time}` : ''}</dd>
+      </div>
+      {withLocation && view.department ? (
+        <div>
+          <dt>{t('reg.location')}</dt>
+          <dd className="big-text">{view.department.location}</dd>
+        </div>
+      ) : null}
+      {view.slot ? (
+        <div>
+          <dt>{t('reg.fee')}</dt>
+          <dd className="huge-text">{money(view.slot.feeFen)}</dd>
+        </div>
+      ) : null}
+    </dl>
+  );
+}
+
+function MethodChoice({ methods, onlyChoice }: { methods: readonly ('nativeQr' | 'paymentCode')[]; onlyChoice?: boolean }) {
+  const { t } = useKiosk();
+  return (
+    <div className="choice-grid one-col">
+      {methods.map((m) => (
+        <Action key={m} event={{ type: 'PAYMENT_METHOD_CHOSEN', method: m }} choice={m} className="choice" kind={onlyChoice ? 'primary' : 'secondary'}>
+          <span className="choice-main">
+            <Icon name={m === 'nativeQr' ? 'qr' : 'code'} size={44} />{' '}
+            {t(`reg.method.${m}`)}
+          </span>
+          <span className="choice-sub">{t(`reg.method.${m}.sub`)}</span>
+        </Action>
+      ))}
+    </div>
+  );
+}
+
+/** A real QR code of the payment's code_url, as SVG. */
+export function PaymentQr({ text }: { text: string }) {
+  const { t } = useKiosk();
+  const [svg, setSvg] = useState<{ text: string; svg: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+      .then((s) => {
+        if (live) setSvg({ text, svg: s });
+      })
+      .catch((err: unknown) => console.warn(`payment QR: ${String(err)}`));
+    return () => {
+      live = false;
+    };
+  }, [text]);
+  return (
+    <div className="qr-box" role="img" aria-label={t('pay.scan')} data-testid="payment-qr" data-ready={svg?.text === text ? 'true' : 'false'}>
+      {svg?.text === text ? <div className="qr-svg" dangerouslySetInnerHTML={{ __html: svg.svg }} /> : <div className="spinner" aria-hidden="true" />}
+    </div>
+  );
+}
+
+function Payment({ payment }: { payment: PaymentView }) {
+  const { t } = useKiosk();
+  const step = payment.step;
+  const amount = (
+    <p className="pay-amount">
+      {t('pay.amount')} <strong className="huge-text">{money(payment.amountFen)}</strong>
+    </p>
+  );
+  const deadline =
+    payment.paymentDeadline !== null ? (
+      <p className="big-text" aria-live="off">
+        <Countdown deadline={payment.paymentDeadline} render={(n) => t('pay.deadline', { time: `${Math.floor(n / 60)}:${String(n % 60).padStart(2, '0')}` })} />
+      </p>
+    ) : null;
+  if (step === 'choosingMethod') {
+    return (
+      <section className="card">
+        {amount}
+        <h2 className="section-title">{t('pay.chooseMethod')}</h2>
+        <MethodChoice methods={payment.methods} />
+      </section>
+    );
+  }
+  if (step === 'waitingForPaymentCode') {
+    return (
+      <section className="card card-big">
+        {amount}
+        <div className="scan-arrow" aria-hidden="true">
+          <Icon name="down" size={110} />
+        </div>
+        <h2 className="huge-text">{t('pay.showCode')}</h2>
+        {payment.badCode ? <Problem>{t('pay.badCode')}</Problem> : null}
+        {deadline}
+      </section>
+    );
+  }
+  if (step.startsWith('awaiting') && payment.method === 'nativeQr' && payment.codeUrl) {
+    return (
+      <section className="card card-big pay-qr">
+        {amount}
+        <PaymentQr text={payment.codeUrl} />
+        <h2 className="big-text">{t('pay.scan')}</h2>
+        {deadline}
+      </section>
+    );
+  }
+  const words =
+    step === 'journalingOrder' || step === 'creatingNativeOrder'
+      ? t('pay.creating')
+      : step === 'chargingPaymentCode'
+        ? t('pay.charging')
+        : step.startsWith('closing')
+          ? t('pay.closing')
+          : step === 'paid' || step === 'used'
+            ? t('pay.paid')
+            : step.startsWith('refunding')
+              ? t('reg.refunding')
+              : t('pay.confirming');
+  return (
+    <>
+      <section className="card">{amount}</section>
+      <Waiting title={words} />
+    </>
+  );
+}
+
+/** payment steps where the person may still walk away (no money has moved) */
+function paymentCancellable(p: PaymentView | null): boolean {
+  if (!p) return false;
+  return p.step === 'choosingMethod' || p.step === 'waitingForPaymentCode' || p.step.startsWith('awaiting');
+}
+
+function endWords(t: ReturnType<typeof useKiosk>['t'], reason: string | null | undefined): string | null {
+  if (!reason) return null;
+  const key = `payend.${reason}`;
+  return isTextKey(key) ? t(key) : null;
+}
+
+function Unprinted({ view }: { view: RegistrationView }) {
+  const { t, w } = useKiosk();
+  return (
+    <>
+      <section className="card card-big">
+        <div className="big-check" aria-hidden="true">
+          <Icon name="check" size={96} />
+        </div>
+        <h2 className="big-text">{t('reg.slipNotPrinted')}</h2>
+        {view.registration ? (
+          <p className="queue-big">
+            <span className="reg-queue-label">{t('reg.queueLabel')}</span>
+            <span className="reg-queue-number">{t('reg.queue', { n: view.registration.queueNumber })}</span>
+          </p>
+        ) : null}
+        <Summary view={view} withLocation />
+        {view.printFaultWords ? <Problem>{w(view.printFaultWords)}</Problem> : null}
+        <p className="hint">{t('reg.slipNotPrintedHint')}</p>
+      </section>
+      <Hotline />
+    </>
+  );
+}
+
+export function registrationStep(step: string, view: RegistrationView, payment: PaymentView | null, t: ReturnType<typeof useKiosk>['t']): StepParts {
+  const wait = (title: string, cancel = true, hint?: string): StepParts => ({ title: t('reg.title'), body: <Waiting title={title} hint={hint} />, actions: null, cancel });
+  const back = <Action event={{ type: 'BACK' }}>{t('common.back')}</Action>;
+  switch (step) {
+    case 'identifying':
+      return { title: t('id.title'), body: <Identify problem={view.identifyProblem} qr="medicalInsuranceQr" />, actions: null, cancel: true };
+    case 'resolvingVoucher':
+      return wait(t('id.resolvingVoucher'));
+    case 'loadingRegistrations':
+      return wait(t('reg.loadingRegistrations'));
+    case 'loadingDepartments':
+      return wait(t('reg.loadingDepartments'));
+    case 'loadingDoctors':
+      return wait(t('reg.loadingDoctors'));
+    case 'loadingSlots':
+      return wait(t('reg.loadingSlots'));
+    case 'existingRegistrations':
+      return {
+        title: t('reg.existing'),
+        body: (
+          <section className="card">
+            <ul className="reg-list">
+              {view.todays.map((r) => (
+                <RegistrationCard key={r.bookingId} r={r} />
+              ))}
+            </ul>
+            <p className="hint">{t('reg.existingHint')}</p>
+          </section>
+        ),
+        actions: (
+          <>
+            <Action event={{ type: 'DONE' }}>{t('common.done')}</Action>
+            <Action event={{ type: 'CONTINUE' }} kind="primary">
+              {t('reg.continue')}
+            </Action>
+          </>
+        ),
+        cancel: false,
+      };
+    case 'choosingDepartment':
+      return { title: t('reg.chooseDepartment'), body: <ChooseDepartment view={view} />, actions: null, cancel: true };
+    case 'choosingDoctor':
+      return { title: t('reg.chooseDoctor'), body: <ChooseDoctor view={view} />, actions: back, cancel: true };
+    case 'choosingSlot':
+      return { title: t('reg.chooseSlot'), body: <ChooseSlot view={view} />, actions: back, cancel: true };
+    case 'confirmingFee':
+      return {
+        title: t('reg.confirm'),
+        body: (
+          <section className="card">
+            <Summary view={view} withLocation />
+          </section>
+        ),
+        actions: (
+          <>
+            {back}
+            <Action event={{ type: 'CONFIRM' }} kind="primary">
+              {t('reg.confirmButton')}
+            </Action>
+          </>
+        ),
+        cancel: true,
+      };
+    case 'choosingPaymentMethod':
+      return {
+        title: t('reg.payMethod'),
+        body: (
+          <section className="card">
+            {view.slot ? (
+              <p className="pay-amount">
+                {t('pay.amount')} <strong className="huge-text">{money(view.slot.feeFen)}</strong>
+              </p>
+            ) : null}
+            <MethodChoice methods={view.paymentMethods} onlyChoice={view.paymentMethods.length === 1} />
+          </section>
+        ),
+        actions: back,
+        cancel: true,
+      };
+    case 'unavailable':
+      return {
+        title: t('reg.title'),
+        body: (
+          <section className="card card-big">
+            <h2 className="big-text">{t('reg.unavailable')}</h2>
+            <p className="hint">{t('reg.unavailableHint')}</p>
+          </section>
+        ),
+        actions: (
+          <Action event={{ type: 'RETRY' }} kind="primary">
+            {t('common.retry')}
+          </Action>
+        ),
+        cancel: true,
+      };
+    case 'charging.paying':
+      return {
+        title: t('pay.title'),
+        body: payment ? <Payment payment={payment} /> : <Waiting title={t('pay.creating')} />,
+        actions: null,
+        cancel: paymentCancellable(payment),
+      };
+    case 'charging.registering':
+    case 'charging.registerPausing':
+    case 'charging.checkingRegistration':
+    case 'charging.markingUsed':
+      return wait(t('reg.registering'), false, t('reg.registeringHint'));
+    case 'charging.existingConflict':
+      return {
+        title: t('reg.conflict'),
+        body: (
+          <section className="card">
+            <ul className="reg-list">
+              {view.conflict?.reason === 'existing-registration' ? view.conflict.existing.map((r) => <RegistrationCard key={r.bookingId} r={r} />) : null}
+            </ul>
+            <p className="explain" role="note">
+              {t('reg.conflictHint')}
+            </p>
+          </section>
+        ),
+        actions: (
+          <>
+            <Action event={{ type: 'KEEP_EXISTING' }} kind="primary">
+              {t('reg.keep')}
+            </Action>
+            <Action event={{ type: 'ADD_ANYWAY' }}>{t('reg.addAnyway')}</Action>
+          </>
+        ),
+        cancel: false,
+      };
+    case 'charging.refunding':
+      return wait(t('reg.refunding'), false, t('reg.refundingHint'));
+    case 'moneyReturned': {
+      const refundKey = `refund.${view.refundReason ?? ''}`;
+      const why = isTextKey(refundKey) ? t(refundKey) : null;
+      return {
+        title: t('reg.title'),
+        body: (
+          <section className="card card-big">
+            <h2 className="big-text">{t('reg.moneyReturned')}</h2>
+            {why ? <p className="big-text">{why}</p> : null}
+            {view.paymentResult ? <p className="hint">{t('reg.moneyReturnedAmount', { amount: money(view.paymentResult.amountFen) })}</p> : null}
+          </section>
+        ),
+        actions: (
+          <>
+            <Action event={{ type: 'DONE' }}>{t('common.done')}</Action>
+            {view.refundReason === 'slot-taken' ? (
+              <Action event={{ type: 'CHOOSE_ANOTHER_SLOT' }} kind="primary">
+                {t('reg.chooseAnother')}
+              </Action>
+            ) : null}
+          </>
+        ),
+        cancel: false,
+      };
+    }
+    case 'paymentNotCompleted': {
+      const why = endWords(t, view.paymentResult?.reason);
+      return {
+        title: t('reg.paymentNotCompleted'),
+        body: (
+          <section className="card card-big">
+            <h2 className="big-text">{t('reg.paymentNotCompleted')}</h2>
+            {why ? <Problem>{why}</Problem> : null}
+            <p className="hint">{t('reg.paymentNotCompletedHint')}</p>
+          </section>
+        ),
+        actions: (
+          <Action event={{ type: 'RETRY_PAYMENT' }} kind="primary">
+            {t('reg.retryPayment')}
+          </Action>
+        ),
+        cancel: true,
+      };
+    }
+    case 'slipReady':
+    case 'printingSlip':
+      return { title: t('reg.registered'), body: <Waiting variant="printer" title={t('reg.printingSlip')} hint={t('pf.printingHint')} />, actions: null, cancel: false };
+    case 'takingSlip':
+      return {
+        title: t('reg.registered'),
+        body: (
+          <section className="card card-big" role="status">
+            <div className="big-check" aria-hidden="true">
+              <Icon name="check" size={96} />
+            </div>
+            {view.registration ? (
+              <p className="queue-big">
+                <span className="reg-queue-label">{t('reg.queueLabel')}</span>
+                <span className="reg-queue-number">{t('reg.queue', { n: view.registration.queueNumber })}</span>
+              </p>
+            ) : null}
+            <Summary view={view} withLocation />
+            <h2 className="huge-text">{t('reg.takeSlip')}</h2>
+            <p className="big-text">
+              {t('pf.takeHint')}
+              {view.takeDeadline !== null ? (
+                <>
+                  {' '}
+                  · <Countdown deadline={view.takeDeadline} />
+                </>
+              ) : null}
+            </p>
+          </section>
+        ),
+        actions: (
+          <Action event={{ type: 'TAKEN' }} kind="primary">
+            {t('pf.taken')}
+          </Action>
+        ),
+        cancel: false,
+      };
+    case 'slipOnScreen':
+      return {
+        title: t('reg.slipOnScreen'),
+        body: (
+          <section className="card">
+            <p className="hint">{t('reg.slipOnScreenHint')}</p>
+            {view.registration ? (
+              <p className="queue-big">
+                <span className="reg-queue-label">{t('reg.queueLabel')}</span>
+                <span className="reg-queue-number">{t('reg.queue', { n: view.registration.queueNumber })}</span>
+              </p>
+            ) : null}
+            <pre className="slip">{(view.slipLines ?? []).join('\n')}</pre>
+          </section>
+        ),
+        actions: (
+          <Action event={{ type: 'DONE' }} kind="primary">
+            {t('common.done')}
+          </Action>
+        ),
+        cancel: false,
+      };
+    case 'slipNotPrinted':
+      return {
+        title: t('reg.registered'),
+        body: <Unprinted view={view} />,
+        actions: (
+          <Action event={{ type: 'DONE' }} kind="primary">
+            {t('common.done')}
+          </Action>
+        ),
+        cancel: false,
+      };
+    default:
+      return step.startsWith('charging') ? wait(t('common.pleaseWait'), false) : wait(t('common.pleaseWait'));
+  }
+}

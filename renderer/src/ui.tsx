@@ -1,0 +1,222 @@
+/** Shared pieces of every screen: the kiosk context, action buttons, countdowns, waits, help. */
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import type { Locale, ScreenMessage, UiEvent, Words } from '../../contracts/bridge.ts';
+import { distance, duration, secondsLeft } from './format.ts';
+import { pick, translate, type TextKey } from './i18n.ts';
+
+export interface KioskUi {
+  msg: ScreenMessage;
+  locale: Locale;
+  elderly: boolean;
+  t: (key: TextKey, vars?: Record<string, string | number>) => string;
+  w: (words: Words) => string;
+  send: (event: UiEvent) => void;
+  /** the agent's clock now (local clock + the offset measured at the screen's arrival) */
+  agentNow: () => number;
+  openPin: () => void;
+  closePin: () => void;
+}
+
+export const KioskContext = createContext<KioskUi | null>(null);
+
+export function useKiosk(): KioskUi {
+  const k = useContext(KioskContext);
+  if (!k) throw new Error('useKiosk outside KioskContext');
+  return k;
+}
+
+export function makeTranslator(locale: Locale) {
+  return {
+    t: (key: TextKey, vars?: Record<string, string | number>) => translate(locale, key, vars),
+    w: (words: Words) => pick(locale, words),
+  };
+}
+
+/** `DEPARTMENT_CHOSEN:d-01` style name of an action, for data-action */
+export function actionName(event: UiEvent, choice?: string): string {
+  return choice === undefined ? event.type : `${event.type}:${choice}`;
+}
+
+type ButtonKind = 'primary' | 'secondary' | 'danger' | 'quiet' | 'tile';
+
+/** A button that sends one UiEvent; carries data-action for the end-to-end tests. */
+export function Action(props: {
+  event: UiEvent;
+  choice?: string;
+  kind?: ButtonKind;
+  disabled?: boolean;
+  pressed?: boolean;
+  label?: string;
+  className?: string;
+  describedBy?: string;
+  children: ReactNode;
+}) {
+  const { send } = useKiosk();
+  return (
+    <button
+      type="button"
+      className={`btn btn-${props.kind ?? 'secondary'}${props.className ? ` ${props.className}` : ''}`}
+      data-action={actionName(props.event, props.choice)}
+      disabled={props.disabled}
+      aria-pressed={props.pressed}
+      aria-label={props.label}
+      aria-describedby={props.describedBy}
+      onClick={() => send(props.event)}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** A local (non-event) button, e.g. scroll or keypad. */
+export function LocalButton(props: { onClick: () => void; kind?: ButtonKind; disabled?: boolean; label?: string; className?: string; children: ReactNode; testId?: string }) {
+  return (
+    <button
+      type="button"
+      className={`btn btn-${props.kind ?? 'secondary'}${props.className ? ` ${props.className}` : ''}`}
+      disabled={props.disabled}
+      aria-label={props.label}
+      data-testid={props.testId}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** Re-renders every `ms` and returns the agent's clock. */
+export function useAgentNow(ms = 250): number {
+  const { agentNow } = useKiosk();
+  const [now, setNow] = useState(agentNow);
+  useEffect(() => {
+    const h = setInterval(() => setNow(agentNow()), ms);
+    return () => clearInterval(h);
+  }, [agentNow, ms]);
+  return now;
+}
+
+/** Seconds left to an agent-clock deadline, ticking locally. */
+export function Countdown({ deadline, render }: { deadline: number; render?: (seconds: number) => ReactNode }) {
+  const { locale } = useKiosk();
+  const now = useAgentNow();
+  const s = secondsLeft(deadline, now);
+  return (
+    <span className="countdown" role="timer" aria-live="off">
+      {render ? render(s) : duration(locale, s)}
+    </span>
+  );
+}
+
+/** A calm "the kiosk is working" block: spinner + words, announced politely. */
+export function Waiting({ title, hint, variant = 'spinner' }: { title: string; hint?: string; variant?: 'spinner' | 'printer' }) {
+  return (
+    <section className="waiting" role="status" aria-live="polite" aria-busy="true">
+      {variant === 'printer' ? <PrinterAnimation /> : <div className="spinner" aria-hidden="true" />}
+      <h2 className="waiting-title">{title}</h2>
+      {hint ? <p className="hint">{hint}</p> : null}
+    </section>
+  );
+}
+
+function PrinterAnimation() {
+  return (
+    <svg className="printer-anim" viewBox="0 0 200 200" width="260" height="260" aria-hidden="true">
+      <rect x="30" y="60" width="140" height="70" rx="12" fill="#0b5cad" />
+      <rect x="55" y="30" width="90" height="36" rx="4" fill="#dfe7f1" stroke="#0b5cad" strokeWidth="4" />
+      <rect className="paper" x="60" y="118" width="80" height="70" fill="#ffffff" stroke="#0b5cad" strokeWidth="4" />
+      <line className="paper-line" x1="72" y1="140" x2="128" y2="140" stroke="#6b7a8c" strokeWidth="5" />
+      <line className="paper-line" x1="72" y1="158" x2="118" y2="158" stroke="#6b7a8c" strokeWidth="5" />
+      <circle cx="150" cy="82" r="7" fill="#7be38a" />
+    </svg>
+  );
+}
+
+export function Problem({ children }: { children: ReactNode }) {
+  return (
+    <p className="problem" role="alert">
+      <span className="problem-icon" aria-hidden="true">!</span>
+      {children}
+    </p>
+  );
+}
+
+export function Hotline() {
+  const { msg, t } = useKiosk();
+  return (
+    <section className="hotline" aria-labelledby="hotline-title">
+      <h2 id="hotline-title" className="hotline-title">
+        {t('common.hotline')}
+      </h2>
+      <p className="hotline-number">
+        <a href={`tel:${msg.kiosk.hotline}`} tabIndex={-1}>
+          {msg.kiosk.hotline}
+        </a>
+      </p>
+    </section>
+  );
+}
+
+export function NearbyKiosks({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
+  const { msg, t, locale, elderly } = useKiosk();
+  const H = headingLevel === 2 ? 'h2' : 'h3';
+  const list = elderly ? msg.kiosk.nearbyKiosks.slice(0, 3) : msg.kiosk.nearbyKiosks;
+  return (
+    <section className="nearby" aria-label={t('common.nearby')}>
+      <H className="section-title">{t('common.nearby')}</H>
+      {list.length === 0 ? (
+        <p>{t('common.noNearby')}</p>
+      ) : (
+        <ul className="nearby-list">
+          {list.map((k) => (
+            <li key={`${k.name}-${k.location}`} className="nearby-item">
+              <div className="nearby-name">
+                {k.name}
+                {k.distanceMeters !== undefined ? <span className="nearby-distance">{distance(locale, k.distanceMeters)}</span> : null}
+              </div>
+              <div className="nearby-location">{k.location}</div>
+              {k.hoursText ? <div className="nearby-hours">{k.hoursText}</div> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** The small staff entry at the bottom of home / lockout / out-of-service screens. */
+export function StaffButton() {
+  const { t, openPin } = useKiosk();
+  return (
+    <LocalButton kind="quiet" className="staff-button" onClick={openPin} testId="staff-button">
+      {t('common.staff')}
+    </LocalButton>
+  );
+}
+
+/** Root of every screen: data-screen names it (the painted message names it the same). */
+export function ScreenRoot(props: { name: string; className?: string; children: ReactNode; onPointerDownCapture?: () => void; extra?: Record<string, string> }) {
+  const { elderly, locale } = useKiosk();
+  return (
+    <main
+      className={`screen${props.className ? ` ${props.className}` : ''}`}
+      data-screen={props.name}
+      data-elderly={elderly ? 'true' : 'false'}
+      lang={locale}
+      onPointerDownCapture={props.onPointerDownCapture}
+      {...props.extra}
+    >
+      {props.children}
+    </main>
+  );
+}
+
+export function KioskBar({ title, sub }: { title: string; sub?: string }) {
+  const { msg } = useKiosk();
+  return (
+    <header className="bar">
+      <div className="bar-kiosk">{msg.kiosk.name}</div>
+      <h1 className="bar-title">{title}</h1>
+      {sub ? <div className="bar-sub">{sub}</div> : null}
+    </header>
+  );
+}

@@ -1,0 +1,257 @@
+/**
+ * Both service flows end to end through the real renderer (built), the real bridge, the agent
+ * and the simulated devices on PTYs, driven by clicks in Debian's Chromium. Every step's screen
+ * is screenshotted under test-results/e2e/.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
+import { backOfficeForSimulators } from '../../runtime/flows/back-office.ts';
+import { startKioskStack, onScreen, tap, screenshot, type KioskStack } from './kiosk-stack.ts';
+
+const resident = SAMPLE_IDENTITIES.find((i) => i.id === 'resident')!.card;
+const maskedName = `${resident.name.slice(0, 1)}**`;
+const maskedId = `${resident.idNumber.slice(0, 4)}**********${resident.idNumber.slice(-4)}`;
+
+async function open(page: Page, stack: KioskStack) {
+  await page.goto(stack.url);
+  await onScreen(page, 'home');
+}
+
+/** the order the kiosk just created at the simulated gateway */
+async function latestOrder(stack: KioskStack): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const o = stack.bo.payment.ledger().orders.at(-1);
+    if (o) return o.outTradeNo;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('no order was created at the payment gateway');
+}
+
+test.describe('government 24h kiosk (provident-fund statement)', () => {
+  let stack: KioskStack;
+  test.beforeAll(async () => {
+    stack = await startKioskStack({ example: 'gov-24h' });
+  });
+  test.afterAll(async () => {
+    await stack?.close();
+  });
+
+  test('ID card placed → statement previewed (masked) → printed, delivery verified → "please take your receipt" → taken → home', async ({ page }) => {
+    await open(page, stack);
+    await screenshot(page, 'gov-home');
+    await tap(page, 'START_SERVICE:providentFundStatement');
+    await onScreen(page, 'pf.identifying');
+    await screenshot(page, 'pf-identifying');
+    await stack.device('idReader', 'card-on', { identity: 'resident' });
+    const period = await onScreen(page, 'pf.choosingPeriod');
+    await stack.device('idReader', 'card-off');
+    await expect(period).toContainText(maskedName);
+    await screenshot(page, 'pf-choosing-period');
+    await tap(page, 'PERIOD_CHOSEN:last12');
+    const preview = await onScreen(page, 'pf.preview');
+    await expect(preview).toContainText(maskedId);
+    await expect(page.locator('body')).not.toContainText(resident.idNumber);
+    await screenshot(page, 'pf-preview');
+    await tap(page, 'PRINT');
+    await onScreen(page, 'pf.takingReceipt', 30_000);
+    await screenshot(page, 'pf-take-receipt');
+    const printed = stack.hw.printer.receiptText(stack.hw.printer.lastReceipt()).replace(/[ \t]+/g, '');
+    expect(printed).toContain('住房公积金缴存明细');
+    await tap(page, 'TAKEN');
+    await onScreen(page, 'ended');
+    await screenshot(page, 'pf-ended');
+    await tap(page, 'HOME');
+    await onScreen(page, 'home');
+  });
+
+  test('paper runs out mid-print: the kiosk says the receipt did not come out and where else to go; the tile then shows why it is unavailable', async ({ page }) => {
+    await open(page, stack);
+    await tap(page, 'START_SERVICE:providentFundStatement');
+    await onScreen(page, 'pf.identifying');
+    await stack.device('idReader', 'card-on', { identity: 'resident' });
+    await onScreen(page, 'pf.choosingPeriod');
+    await stack.device('idReader', 'card-off');
+    await tap(page, 'PERIOD_CHOSEN:last12');
+    await onScreen(page, 'pf.preview');
+    await stack.device('printer', 'paper-out', { afterMm: 20 });
+    await tap(page, 'PRINT');
+    const undelivered = await onScreen(page, 'pf.undelivered', 40_000);
+    await expect(undelivered).toContainText('12345');
+    await expect(undelivered).toContainText('莲花街道');
+    await screenshot(page, 'pf-undelivered-paper-out');
+    await tap(page, 'DONE');
+    const out = await onScreen(page, 'out-of-service', 20_000);
+    await expect(out).toContainText('缺纸');
+    await screenshot(page, 'gov-out-of-service-paper');
+    await stack.device('printer', 'load-paper');
+    await onScreen(page, 'home', 20_000);
+  });
+
+  test('elderly mode and English: chosen on the home screen, kept for that session, forgotten after it', async ({ page }) => {
+    await open(page, stack);
+    await tap(page, 'SET_LOCALE:en');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+    await tap(page, 'SET_ELDERLY:on');
+    await expect(page.locator('[data-elderly="true"]').first()).toBeVisible();
+    await screenshot(page, 'home-en-elderly');
+    await tap(page, 'START_SERVICE:providentFundStatement');
+    const identifying = await onScreen(page, 'pf.identifying');
+    await expect(identifying).toContainText(/ID card/i);
+    await expect(page.locator('[data-elderly="true"]').first()).toBeVisible();
+    await screenshot(page, 'pf-identifying-en-elderly');
+    // buttons are larger for elderly people
+    const box = await page.locator('[data-action="CANCEL"]').first().boundingBox();
+    expect(box!.height).toBeGreaterThanOrEqual(88);
+    await tap(page, 'CANCEL');
+    await onScreen(page, 'ended');
+    await tap(page, 'HOME');
+    await onScreen(page, 'home');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+    await expect(page.locator('[data-elderly="true"]')).toHaveCount(0);
+  });
+});
+
+test.describe('idle reset', () => {
+  let stack: KioskStack;
+  test.beforeAll(async () => {
+    stack = await startKioskStack({
+      example: 'gov-24h',
+      patch: (raw) => {
+        (raw.ui as Record<string, unknown>).idle = { timeoutSeconds: 15, warningSeconds: 6, elderlyTimeoutSeconds: 30 };
+      },
+    });
+  });
+  test.afterAll(async () => {
+    await stack?.close();
+  });
+
+  test('nobody touches the screen: a visible countdown, a touch keeps the session, then without one it goes home', async ({ page }) => {
+    test.setTimeout(90_000);
+    await open(page, stack);
+    await tap(page, 'START_SERVICE:providentFundStatement');
+    await onScreen(page, 'pf.identifying');
+    const warning = page.getByTestId('idle-warning');
+    await warning.waitFor({ state: 'visible', timeout: 15_000 });
+    await screenshot(page, 'idle-warning');
+    await warning.locator('[data-action="TOUCH"]').click();
+    await expect(warning).toBeHidden();
+    await onScreen(page, 'pf.identifying');
+    await warning.waitFor({ state: 'visible', timeout: 15_000 });
+    await onScreen(page, 'home', 15_000);
+  });
+});
+
+test.describe('out-of-hours lockout', () => {
+  let stack: KioskStack;
+  test.beforeAll(async () => {
+    stack = await startKioskStack({
+      example: 'hospital-lobby',
+      patch: (raw) => {
+        // open one minute a day, at 03:00 Shanghai: closed now (unless the suite runs at 03:00)
+        const day = ['03:00-03:01'];
+        (raw.promisedHours as Record<string, unknown>).weekly = { mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day };
+        (raw.promisedHours as Record<string, unknown>).exceptions = [];
+      },
+    });
+  });
+  test.afterAll(async () => {
+    await stack?.close();
+  });
+
+  test('closed: hours, next opening, nearest other machines and the 12345 hotline; no service can start', async ({ page }) => {
+    await page.goto(stack.url);
+    const lockout = await onScreen(page, 'out-of-hours');
+    await expect(lockout).toContainText('12345');
+    await expect(lockout).toContainText('03:00');
+    await expect(page.locator('[data-action^="START_SERVICE"]')).toHaveCount(0);
+    await screenshot(page, 'out-of-hours');
+  });
+});
+
+test.describe('hospital lobby kiosk (registration and payment)', () => {
+  let stack: KioskStack;
+  test.beforeAll(async () => {
+    // the hospital's own hours (07:00–20:00) would lock the suite out at night
+    stack = await startKioskStack({
+      example: 'hospital-lobby',
+      patch: (raw) => {
+        (raw.promisedHours as Record<string, unknown>).weekly = '24/7';
+        delete ((raw.services as Record<string, Record<string, unknown>>).hospitalRegistration as Record<string, unknown>).hours;
+      },
+    });
+  });
+  test.afterAll(async () => {
+    await stack?.close();
+  });
+
+  async function toPayment(page: Page, method: 'nativeQr' | 'paymentCode') {
+    await open(page, stack);
+    await tap(page, 'START_SERVICE:hospitalRegistration');
+    await onScreen(page, 'reg.identifying');
+    await stack.device('idReader', 'card-on', { identity: 'resident' });
+    const first = await Promise.race([onScreen(page, 'reg.existingRegistrations').then(() => 'existing'), onScreen(page, 'reg.choosingDepartment').then(() => 'departments')]);
+    await stack.device('idReader', 'card-off');
+    if (first === 'existing') {
+      await screenshot(page, `reg-existing-${method}`);
+      await tap(page, 'CONTINUE');
+      await onScreen(page, 'reg.choosingDepartment');
+    }
+    await screenshot(page, 'reg-departments');
+    await page.locator('[data-action^="DEPARTMENT_CHOSEN:"]').first().click();
+    await onScreen(page, 'reg.choosingDoctor');
+    await screenshot(page, 'reg-doctors');
+    await page.locator('[data-action^="DOCTOR_CHOSEN:"]').first().click();
+    await onScreen(page, 'reg.choosingSlot');
+    await screenshot(page, 'reg-slots');
+    await page.locator('[data-action^="SLOT_CHOSEN:"]:not([disabled])').first().click();
+    await onScreen(page, 'reg.confirmingFee');
+    await screenshot(page, 'reg-confirm-fee');
+    await tap(page, 'CONFIRM');
+    await onScreen(page, 'reg.choosingPaymentMethod');
+    await tap(page, `PAYMENT_METHOD_CHOSEN:${method}`);
+  }
+
+  async function slipTaken(page: Page, name: string) {
+    const slip = await onScreen(page, 'reg.takingSlip', 30_000);
+    await expect(slip).toContainText(/\d+/);
+    await screenshot(page, `reg-take-slip-${name}`);
+    expect(stack.hw.printer.receiptText(stack.hw.printer.lastReceipt()).replace(/[ \t]+/g, '')).toContain('挂号');
+    await tap(page, 'TAKEN');
+    await onScreen(page, 'ended');
+    await tap(page, 'HOME');
+    await onScreen(page, 'home');
+  }
+
+  test('an earlier registration today is shown first; paid by native QR (the patient scans the code); registered; slip printed', async ({ page }) => {
+    test.setTimeout(90_000);
+    // the patient registered at the desk this morning: the kiosk shows it before anything else
+    const his = backOfficeForSimulators(stack.bo.urls, { merchantId: stack.bo.merchantId }).his!;
+    const slots = await his.slots({ doctorId: (await his.doctors({ departmentId: (await his.departments())[1]!.id, date: new Date().toISOString().slice(0, 10) }))[0]!.id, date: new Date().toISOString().slice(0, 10) }).catch(() => []);
+    if (slots[0]) await his.register({ idempotencyKey: 'desk-booking-0001', patient: { idNumber: resident.idNumber, name: resident.name }, slotId: slots[0].id, paymentOrderNo: 'DESK0001' }).catch(() => undefined);
+    await toPayment(page, 'nativeQr');
+    const qr = await onScreen(page, 'reg.charging.paying');
+    await expect(qr.locator('svg').first()).toBeVisible({ timeout: 15_000 });
+    await screenshot(page, 'reg-pay-qr');
+    stack.bo.payment.pay(await latestOrder(stack));
+    await slipTaken(page, 'qr');
+  });
+
+  test('paid by payment code (the scanner reads the patient’s 付款码); registered; slip printed', async ({ page }) => {
+    test.setTimeout(90_000);
+    await toPayment(page, 'paymentCode');
+    await onScreen(page, 'reg.charging.paying');
+    await screenshot(page, 'reg-pay-code');
+    await stack.device('scanner', 'scan', { text: '134567890123456789' });
+    // after the QR test this patient is registered already today: the HIS answers with an explicit
+    // conflict and the patient chooses (the first registration is never cancelled)
+    const next = await Promise.race([
+      onScreen(page, 'reg.charging.existingConflict', 30_000).then(() => 'conflict'),
+      onScreen(page, 'reg.takingSlip', 30_000).then(() => 'slip'),
+    ]);
+    if (next === 'conflict') {
+      await screenshot(page, 'reg-existing-conflict');
+      await tap(page, 'ADD_ANYWAY');
+    }
+    await slipTaken(page, 'code');
+  });
+});

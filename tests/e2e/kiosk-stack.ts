@@ -1,0 +1,89 @@
+/**
+ * The whole kiosk for end-to-end tests, in the test process: the three simulated devices on socat
+ * PTYs, the back-office simulators on loopback, and the agent (flows, lifecycle, bridge) with the
+ * real built renderer. The browser is Playwright's Chromium (Debian's binary); the agent's own
+ * shell is not started (`shell: 'none'`): the test's page is the kiosk screen.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
+import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
+import type { PaymentSimOptions } from '../../backends/payment/simulator.ts';
+import { simConfigJson, SIM_PAYMENT_CREDENTIAL_ENV, type SimExample } from '../../runtime/sim-config.ts';
+import { parseKioskConfig } from '../../kiosk-config/schema.ts';
+import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk-process.ts';
+
+export interface KioskStack {
+  hw: RunningKioskHardware;
+  bo: BackOffice;
+  kiosk: RunningKioskProcess;
+  url: string;
+  /** POST to the hardware simulator's control API, e.g. device('idReader', 'card-on', { identity: 'resident' }) */
+  device(device: 'idReader' | 'printer' | 'scanner', action: string, body?: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startKioskStack(o: { example: SimExample; patch?: (raw: Record<string, unknown>) => void; payment?: PaymentSimOptions }): Promise<KioskStack> {
+  const dir = await mkdtemp(join(tmpdir(), 'zizhu-e2e-'));
+  const hw = await startKioskHardware({ dir: join(dir, 'sim') });
+  const bo = await startBackOffice({ payment: { refundProcessingMs: 10, ...o.payment } });
+  let kiosk: RunningKioskProcess;
+  try {
+    const raw = await simConfigJson(hw.describe(), o.example, { urls: bo.urls, merchantId: bo.merchantId });
+    o.patch?.(raw);
+    const config = parseKioskConfig(raw, `${o.example} for the e2e test`);
+    kiosk = await startKioskProcess({
+      config,
+      shell: 'none',
+      dataDir: join(dir, 'data'),
+      logDir: join(dir, 'log'),
+      console: false,
+      env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'e2e' },
+    });
+  } catch (e) {
+    await bo.close();
+    await hw.close();
+    throw e;
+  }
+  return {
+    hw,
+    bo,
+    kiosk,
+    url: kiosk.rendererUrl,
+    async device(device, action, body = {}) {
+      const res = await fetch(`${hw.control.url}/devices/${device}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (!res.ok) throw new Error(`simulator ${device} ${action}: HTTP ${res.status} ${await res.text()}`);
+    },
+    async close() {
+      await kiosk.stop('test done');
+      await bo.close();
+      await hw.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits for the screen `name` (its root's data-screen) and returns its locator. */
+export async function onScreen(page: Page, name: string, timeout = 15_000) {
+  const root = page.locator(`[data-screen="${name}"]`);
+  try {
+    await root.waitFor({ state: 'visible', timeout });
+  } catch (e) {
+    const now = await page.locator('[data-screen]').first().getAttribute('data-screen', { timeout: 1_000 }).catch(() => 'none');
+    const text = await page.locator('[data-screen]').first().innerText({ timeout: 1_000 }).catch(() => '');
+    throw new Error(`screen "${name}" did not appear within ${timeout} ms; the kiosk shows "${now}": ${text.replace(/\s+/g, ' ').slice(0, 300)}`, { cause: e });
+  }
+  return root;
+}
+
+/** Clicks the button that sends this event (data-action), waiting for it. */
+export async function tap(page: Page, action: string) {
+  await page.locator(`[data-action="${action}"]`).first().click();
+}
+
+/** A screenshot of the kiosk screen as it is now, test-results/e2e/<name>.png. */
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: join('test-results', 'e2e', `${name}.png`), fullPage: false });
+}
