@@ -16,7 +16,7 @@ describe('npm run bench', () => {
     await run(process.execPath, [resolve(import.meta.dirname, '../bin/run-ts.mjs'), resolve(import.meta.dirname, 'run.ts'), '--quick', '--out', out], { timeout: 120_000 });
     const r = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
     await rm(dir, { recursive: true, force: true });
-    for (const key of ['id_read_ms', 'id_read_floor_ms', 'id_read_ratio', 'print_verify_overhead_ms', 'idcard_decode_frames_per_s', 'idcard_checksum_only_frames_per_s', 'sessions_per_s', 'journal_fsync_commits_per_s', 'journal_commits_per_session', 'rss_after_warmup_mb']) {
+    for (const key of ['id_read_ms', 'id_read_floor_ms', 'id_read_ratio', 'print_verify_overhead_ms', 'idcard_decode_frames_per_s', 'idcard_checksum_only_frames_per_s', 'sessions_per_s', 'journal_fsync_commits_per_s', 'journal_commits_per_session', 'rss_after_warmup_mb', 'cold_start_to_home_ms', 'chromium_start_to_page_ms', 'tap_to_screen_p95_ms', 'local_tap_to_screen_p95_ms']) {
       expect(typeof r[key], key).toBe('number');
       expect(r[key] as number, key).toBeGreaterThan(0);
     }

@@ -8,6 +8,7 @@
  * is one), RSS growth over many sessions against the RSS after a warm-up.
  */
 import { writeFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { benchScreen } from './screen.ts';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { openPtyPair } from '../hardware-sim/pty.ts';
@@ -252,6 +253,7 @@ try {
   await benchIdRead();
   await benchPrintVerify();
   await benchSessions(dir);
+  await benchScreen(results, quick, log);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
