@@ -15,6 +15,9 @@ import { z } from 'zod';
  *                   or `garbage` (200 with an HTML page, as a misconfigured proxy would)
  *   slot-taken      HIS register only: someone else takes the slot just before this request
  *   paid-meanwhile  payment close only: the patient's payment lands just before the close
+ *   refund-abnormal payment refund only: the refund this request makes (or repeats while it is still
+ *                   PROCESSING) ends ABNORMAL after processing instead of SUCCESS (refund to a closed
+ *                   bank card …: the money must be handed over by hand)
  *
  * Control routes (JSON; bad input → 400 `{ error }` saying what is wrong):
  *   GET  /__sim/state     GET /__sim/ledger    POST /__sim/reset
@@ -23,7 +26,7 @@ import { z } from 'zod';
  * plus each simulator's own (see its file).
  */
 
-export const FAULT_MODES = ['delay', 'timeout', 'error', 'unknown-result', 'slot-taken', 'paid-meanwhile'] as const;
+export const FAULT_MODES = ['delay', 'timeout', 'error', 'unknown-result', 'slot-taken', 'paid-meanwhile', 'refund-abnormal'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 const faultSchema = z.strictObject({

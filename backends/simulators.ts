@@ -3,6 +3,8 @@ import { PaymentSimulator, SIM_MERCHANT_ID, type PaymentSimOptions } from './pay
 import { ProvidentFundSimulator, type ProvidentFundSimOptions } from './provident-fund/simulator.ts';
 
 export { HisSimulator, PaymentSimulator, ProvidentFundSimulator, SIM_MERCHANT_ID };
+/** the phone codes of the sample people: 医保电子凭证 (HIS) and 电子社保卡 (provident-fund centre) */
+export { insuranceVoucherFor, socialSecurityCodeFor, SIM_PERSONS } from './sim-persons.ts';
 
 export interface BackOfficeOptions {
   /** where the payment simulator POSTs notifications (the agent's notify receiver) */

@@ -179,7 +179,8 @@ export const PaymentViewSchema = z.object({
   paymentDeadline: z.number().nullable(),
   /** the scanned 付款码 was not one */
   badCode: z.boolean(),
-  final: z.enum(['used', 'closed', 'refunded', 'none', 'pending']).nullable(),
+  /** refund-abnormal: the refund failed at the bank (e.g. a closed card); staff hand the money over */
+  final: z.enum(['used', 'closed', 'refunded', 'refund-abnormal', 'none', 'pending']).nullable(),
   reason: z.string().nullable(),
   failureCode: z.string().nullable(),
 });

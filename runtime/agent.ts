@@ -234,7 +234,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     detachDevices = flows.attachDevices({ ...(idReader ? { idReader } : {}), ...(scanner ? { scanner } : {}) });
     if (bo.notifyPort !== undefined) {
       const f = flows;
-      notifyReceiver = await startNotifyReceiver({ port: bo.notifyPort, onNotification: (n) => f.notifyPayment(n), log });
+      notifyReceiver = await startNotifyReceiver({ port: bo.notifyPort, onNotification: (n) => {
+          f.notifyPayment(n);
+          rec.notified(n);
+        },
+        log,
+      });
       log.info(`payment notifications: ${notifyReceiver.url}`);
     }
   } catch (e) {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock } from 'xstate';
+import { createActor, fromPromise, SimulatedClock } from 'xstate';
+import type { RefundQuery } from '../backends/payment/types.ts';
 import {
   createPaymentMachine,
   isMerchantOrderNo,
   merchantOrderNo,
+  paymentView,
   refundNoFor,
   type PaymentInput,
+  type RefundInput,
   type PaymentLedgerState,
   type PaymentOutput,
   type PaymentRecordChange,
@@ -20,7 +23,7 @@ const query = (tradeState: string) => ({ output: { outTradeNo: NO, tradeState, a
 const refundAnswer = (status: string) => ({ output: { outRefundNo: refundNoFor(NO), outTradeNo: NO, status, amountFen: 5000 } });
 
 /** The journal's rules for a payment row (runtime/journal PaymentJournal): what a record sequence must respect. */
-const FINAL: PaymentLedgerState[] = ['used', 'closed', 'refunded'];
+const FINAL: PaymentLedgerState[] = ['used', 'closed', 'refunded', 'refund-abnormal'];
 function checkLedger(records: PaymentRecordChange[], refundJournaled: boolean, refundCalled: boolean): void {
   let state: PaymentLedgerState = 'journaled';
   for (const r of records) {
@@ -29,6 +32,8 @@ function checkLedger(records: PaymentRecordChange[], refundJournaled: boolean, r
     // refunded by us: with the journaled number; refunded elsewhere (the query says REFUND): no number, no call of ours
     if (r.state === 'refunded' && r.refundNo !== undefined && !refundJournaled) throw new Error('refunded without a journaled refund number');
     if (r.state === 'refunded' && r.refundNo === undefined && refundCalled) throw new Error('refunded by us but recorded without the refund number');
+    // the gateway gave our refund up: only after our refund call, with the journaled number
+    if (r.state === 'refund-abnormal' && (!refundJournaled || !refundCalled || r.refundNo !== refundNoFor(NO))) throw new Error('refund-abnormal without our journaled refund');
     state = r.state;
   }
 }
@@ -53,7 +58,7 @@ function paymentSpec(input: PaymentInput): ModelSpec {
       closeOrder: [{ output: undefined }, { error: be('rejected', 'not-done', 'ORDER_PAID') }, { error: be('timeout', 'unknown', 'ETIMEDOUT') }],
       journalRefund: [{ output: { refundNo: refundNoFor(NO) } }, { error: new Error('disk full') }],
       refund: [refundAnswer('SUCCESS'), refundAnswer('PROCESSING'), refundAnswer('ABNORMAL')],
-      queryRefund: [refundAnswer('SUCCESS'), refundAnswer('PROCESSING'), { error: be('rejected', 'not-done', 'REFUND_NOT_EXIST') }],
+      queryRefund: [refundAnswer('SUCCESS'), refundAnswer('PROCESSING'), refundAnswer('ABNORMAL'), { error: be('rejected', 'not-done', 'REFUND_NOT_EXIST') }],
     },
     events: () => [
       { type: 'METHOD_CHOSEN', method: 'nativeQr' },
@@ -105,8 +110,8 @@ describe('payment machine: model-based (all simple paths)', () => {
         const { final } = await replay(spec, path);
         if (final.status === 'done') finals.add((final.output as PaymentOutput).final);
       }
-      if (!input.settle) expect([...finals].sort()).toEqual(['closed', 'none', 'pending', 'refunded', 'used']);
-      else expect([...finals].sort(), [...finals].join()).toEqual(['closed', 'pending', 'refunded']);
+      if (!input.settle) expect([...finals].sort()).toEqual(['closed', 'none', 'pending', 'refund-abnormal', 'refunded', 'used']);
+      else expect([...finals].sort(), [...finals].join()).toEqual(['closed', 'pending', 'refund-abnormal', 'refunded']);
     });
   }
 
@@ -300,6 +305,51 @@ describe('payment machine: money rules', () => {
     expect(actor.getSnapshot().output).toMatchObject({ final: 'refunded', reason: 'refund-requested', refundNo: refundNoFor(NO) });
     const numbers = log.filter((l) => /^(refund|queryRefund|journalRefund) /.test(l)).map((l) => l.split(' ').at(-1));
     expect(new Set(numbers)).toEqual(new Set([refundNoFor(NO)]));
+  });
+
+  it('a refund the gateway gives up (ABNORMAL) ends final "refund-abnormal" — not refunded, not pending — and is never asked again', async () => {
+    const gw = new FakeGateway();
+    gw.refundAnswer = 'PROCESSING';
+    const { actor, clock, journal, log } = run({ method: 'paymentCode' }, { gw });
+    actor.send({ type: 'PAYMENT_CODE_SCANNED', code: '134567890123456789' });
+    await settle();
+    actor.send({ type: 'REFUND_REQUESTED', reason: '挂号未成功' });
+    await settle();
+    expect(actor.getSnapshot().matches({ refunding: 'pausing' })).toBe(true);
+    // the payer's card is closed: the gateway ends the refund ABNORMAL
+    gw.refunds.get(refundNoFor(NO))!.status = 'ABNORMAL';
+    clock.increment(1_000);
+    await settle();
+    const snap = actor.getSnapshot();
+    expect(snap.value).toBe('refundAbnormal');
+    expect(snap.status).toBe('done');
+    expect(snap.output).toMatchObject({ final: 'refund-abnormal', wasPaid: true, refundNo: refundNoFor(NO), reason: 'refund-requested', failure: { code: 'REFUND_ABNORMAL' } });
+    expect(journal.records.at(-1)).toMatchObject({ state: 'refund-abnormal', refundNo: refundNoFor(NO) });
+    expect(journal.records.some((r) => r.state === 'refunded')).toBe(false);
+    // the screen: not "refunded"; the bridge's pending with the reason
+    expect(paymentView(snap)).toMatchObject({ final: 'refund-abnormal', failureCode: 'REFUND_ABNORMAL' });
+    const calls = log.length;
+    clock.increment(600_000);
+    await settle();
+    expect(log.length).toBe(calls);
+  });
+
+  it('an ABNORMAL answer to the refund call itself ends refund-abnormal at once', async () => {
+    const gw = new FakeGateway();
+    const journal = new FakePaymentJournal(gw.log);
+    const impl = paymentImplementations(gw, journal);
+    const machine = createPaymentMachine(() => T0).provide({
+      ...impl,
+      actors: { ...impl.actors, refund: fromPromise<RefundQuery, RefundInput>(async ({ input }) => ({ outRefundNo: input.outRefundNo, outTradeNo: input.outTradeNo, status: 'ABNORMAL', amountFen: input.amountFen })) },
+    });
+    const actor = createActor(machine, { input: { sessionId: SESSION, amountFen: 5000, description: '挂号费', method: 'paymentCode' } }).start();
+    actor.send({ type: 'PAYMENT_CODE_SCANNED', code: '134567890123456789' });
+    await settle();
+    actor.send({ type: 'CANCEL' });
+    await settle();
+    expect(actor.getSnapshot().output).toMatchObject({ final: 'refund-abnormal', reason: 'cancelled', refundNo: refundNoFor(NO) });
+    expect(journal.records.map((r) => r.state)).toEqual(['paid', 'refund-abnormal']);
+    expect(gw.log.filter((l) => l.startsWith('queryRefund'))).toEqual([]);
   });
 
   it('a refund not confirmed in time ends "pending" with the ledger left unfinished for reconciliation', async () => {

@@ -16,11 +16,15 @@
  *          │                                  paid ◄──────────────────────────────────────┘
  *          │                          MARK_USED │ REFUND_REQUESTED / CANCEL
  *          │                                  ▼ ▼
- *          └─ settling (refund mode) ──►  used  refunding (journal refund no → refund → query) ─► refunded
+ *          └─ settling (refund mode) ──►  used  refunding (journal refund no → refund → query) ─┬─► refunded
+ *                                                                                               └─► refundAbnormal
  *
  * Final: used | closed | refunded | none (no order was ever made) | pending (the gateway did not
  * confirm a close or refund in time: the order stays unfinished in the journal and the runtime's
- * reconciliation finishes it, with this machine in refund mode).
+ * reconciliation finishes it, with this machine in refund mode) | refund-abnormal (state
+ * `refundAbnormal`: the gateway says the refund is ABNORMAL — WeChat Pay v3, e.g. the payer's bank
+ * card is closed — so the money is still with the merchant and staff must hand it over; it is final
+ * and alarmed, never "refunded", and never retried automatically: the runtime journals it and tells HQ).
  *
  * Journaling (decided): the two effects that must precede a gateway call are invoked actors
  * (`journalOrder`, `journalRefund`) so the runtime fsyncs them before the next state is entered.
@@ -39,7 +43,7 @@ export type PaymentMethod = 'nativeQr' | 'paymentCode';
 export const PAYMENT_METHODS: readonly PaymentMethod[] = ['nativeQr', 'paymentCode'];
 
 /** The journal's payment states (runtime/journal PaymentState; repeated here: machines do not import the runtime). */
-export type PaymentLedgerState = 'journaled' | 'awaiting-payment' | 'unknown' | 'paid' | 'used' | 'closing' | 'closed' | 'refunding' | 'refunded';
+export type PaymentLedgerState = 'journaled' | 'awaiting-payment' | 'unknown' | 'paid' | 'used' | 'closing' | 'closed' | 'refunding' | 'refunded' | 'refund-abnormal';
 
 /** How the payment ended, for the parent flow and the screen. */
 export type PaymentEndReason =
@@ -57,7 +61,7 @@ export type PaymentEndReason =
   | 'closed-elsewhere'
   | 'refunded-elsewhere';
 
-export type PaymentFinal = 'used' | 'closed' | 'refunded' | 'none' | 'pending';
+export type PaymentFinal = 'used' | 'closed' | 'refunded' | 'none' | 'pending' | 'refund-abnormal';
 
 export interface PaymentInput {
   sessionId: string;
@@ -733,6 +737,7 @@ export function createPaymentMachine(now: Now = systemNow) {
               onDone: [
                 { guard: ({ event }) => event.output.status === 'SUCCESS', target: '#payment.refunded' },
                 { guard: ({ event }) => event.output.status === 'PROCESSING', target: 'pausing' },
+                { guard: ({ event }) => event.output.status === 'ABNORMAL', target: '#payment.refundAbnormal', actions: assign({ lastFailure: ({ event }) => refundTrouble(event.output) }) },
                 { target: '#payment.pending', actions: assign({ lastFailure: ({ event }) => refundTrouble(event.output) }) },
               ],
               // unknown or refused: the refund query says what really happened
@@ -747,6 +752,7 @@ export function createPaymentMachine(now: Now = systemNow) {
               onDone: [
                 { guard: ({ event }) => event.output.status === 'SUCCESS', target: '#payment.refunded' },
                 { guard: ({ event }) => event.output.status === 'PROCESSING', target: 'pausing' },
+                { guard: ({ event }) => event.output.status === 'ABNORMAL', target: '#payment.refundAbnormal', actions: assign({ lastFailure: ({ event }) => refundTrouble(event.output) }) },
                 { target: '#payment.pending', actions: assign({ lastFailure: ({ event }) => refundTrouble(event.output) }) },
               ],
               onError: [
@@ -780,6 +786,25 @@ export function createPaymentMachine(now: Now = systemNow) {
           {
             type: 'recordPayment',
             params: ({ context }) => record(context, 'refunded', { ...(context.refundNo ? { refundNo: context.refundNo } : {}), detail: context.endReason ?? undefined }),
+          },
+        ],
+      },
+      /**
+       * the gateway gave the refund up (ABNORMAL): the money is still with the merchant. Final and
+       * alarmed — the journal row becomes `refund-abnormal` (the runtime queues `payment.refund-abnormal`
+       * for HQ with it) and staff hand the money over; nothing here retries it.
+       */
+      refundAbnormal: {
+        type: 'final',
+        entry: [
+          assign({ ledger: 'refund-abnormal' as const, final: 'refund-abnormal' as const, wasPaid: true, authCode: null }),
+          {
+            type: 'recordPayment',
+            params: ({ context }) =>
+              record(context, 'refund-abnormal', {
+                refundNo: context.refundNo ?? refundNoFor(context.outTradeNo),
+                detail: `refund ${context.refundNo ?? refundNoFor(context.outTradeNo)} is ABNORMAL at the gateway: staff must hand the money over`,
+              }),
           },
         ],
       },
@@ -819,9 +844,17 @@ function refundTrouble(q: RefundQuery): CallFailure {
 export const paymentMachine = createPaymentMachine();
 export type PaymentMachine = ReturnType<typeof createPaymentMachine>;
 
-/** What the payment screen shows (no credential: the 付款码 is never in it). */
+/**
+ * What the payment screen shows (no credential: the 付款码 is never in it).
+ *
+ * `final` stays within what the bridge's PaymentView (contracts/bridge.ts) knows: a refund the gateway
+ * gave up shows as `pending` (the patient's money is not back yet; staff settle it) with
+ * `failureCode` REFUND_ABNORMAL and `refundAbnormal: true`. The parent flow's payment result carries
+ * the exact `refund-abnormal`.
+ */
 export function paymentView(snapshot: { value: unknown; context: PaymentContext }) {
   const c = snapshot.context;
+  const final: PaymentFinal | null = c.final;
   return {
     step: snapshot.value,
     amountFen: c.amountFen,
@@ -831,7 +864,7 @@ export function paymentView(snapshot: { value: unknown; context: PaymentContext 
     codeUrl: c.codeUrl,
     paymentDeadline: c.paymentDeadline,
     badCode: c.badCode,
-    final: c.final,
+    final,
     reason: c.endReason,
     failureCode: c.lastFailure?.code ?? null,
   };

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProvidentFundSimulator } from '../provident-fund/simulator.ts';
 import { backendErrorOf, closedPortUrl, postJson } from '../test-helpers.ts';
 import { HttpHis } from './http.ts';
-import { HisSimulator } from './simulator.ts';
+import { HisSimulator, insuranceVoucherFor } from './simulator.ts';
 import type { RegisterRequest } from './types.ts';
 
 let sim: HisSimulator;
@@ -196,6 +196,47 @@ describe('control routes', () => {
     const r = await postJson(`${sim.url}${path}`, body);
     expect(r.status).toBe(400);
     expect(String(r.body.error)).toMatch(message);
+  });
+});
+
+describe('medical-insurance e-voucher (医保电子凭证)', () => {
+  it('resolves each sample person’s current voucher to that patient', async () => {
+    expect(await his.patientByInsuranceVoucher({ code: insuranceVoucherFor('resident') })).toEqual(patient);
+    expect(await his.patientByInsuranceVoucher({ code: insuranceVoucherFor('permit') })).toEqual({ idNumber: '810000199506150041', name: '陈测试' });
+    expect(sim.state()).toMatchObject({ voucherLookups: { resolved: 2, invalid: 0, expired: 0 } });
+  });
+
+  it.each([
+    ['a well-formed voucher the platform does not know', `424${'0'.repeat(19)}110000`],
+    ['a payment code', '134567890123456780'],
+    ['free text', 'hello'],
+  ])('%s → rejected VOUCHER_INVALID, not done', async (_what, code) => {
+    const err = await backendErrorOf(his.patientByInsuranceVoucher({ code }));
+    expect(err).toMatchObject({ backend: 'his', kind: 'rejected', outcome: 'not-done', code: 'VOUCHER_INVALID' });
+    expect(err.message).not.toContain(code);
+  });
+
+  it('an expired voucher → rejected VOUCHER_EXPIRED; a current one can expire meanwhile (over the control route too)', async () => {
+    expect(await backendErrorOf(his.patientByInsuranceVoucher({ code: insuranceVoucherFor('resident', 'expired') }))).toMatchObject({ kind: 'rejected', code: 'VOUCHER_EXPIRED' });
+    const code = insuranceVoucherFor('resident-longterm');
+    expect(await his.patientByInsuranceVoucher({ code })).toMatchObject({ name: '李长期测试' });
+    expect(await postJson(`${sim.url}/__sim/expire-voucher`, { code })).toMatchObject({ status: 200, body: { identityId: 'resident-longterm' } });
+    expect(await backendErrorOf(his.patientByInsuranceVoucher({ code }))).toMatchObject({ kind: 'rejected', code: 'VOUCHER_EXPIRED' });
+    sim.reset();
+    expect(await his.patientByInsuranceVoucher({ code })).toMatchObject({ name: '李长期测试' });
+  });
+
+  it('lists the known vouchers for tests and the e2e suite', async () => {
+    const list = (await (await fetch(`${sim.url}/__sim/vouchers`)).json()) as { vouchers: { identityId: string; voucher: string }[] };
+    expect(list.vouchers.find((v) => v.identityId === 'foreigner')?.voucher).toBe(insuranceVoucherFor('foreigner'));
+  });
+
+  it('is a read: a timeout or a 5xx is not-done, and the next call works', async () => {
+    sim.injectFault({ route: 'patientByInsuranceVoucher', mode: 'timeout', times: 1 });
+    sim.injectFault({ route: 'patientByInsuranceVoucher', mode: 'error', status: 502, times: 1 });
+    expect(await backendErrorOf(quick.patientByInsuranceVoucher({ code: insuranceVoucherFor('resident') }))).toMatchObject({ kind: 'timeout', outcome: 'not-done' });
+    expect(await backendErrorOf(quick.patientByInsuranceVoucher({ code: insuranceVoucherFor('resident') }))).toMatchObject({ kind: 'unavailable', outcome: 'not-done', code: '502' });
+    expect(await his.patientByInsuranceVoucher({ code: insuranceVoucherFor('resident') })).toEqual(patient);
   });
 });
 

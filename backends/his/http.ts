@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { BackendError, type CallOptions } from '../errors.ts';
 import { JsonHttpBackend, bearer, type HttpBackendOptions } from '../http-call.ts';
-import type { Department, Doctor, His, RegisterRequest, RegisterResult, Registration, Slot } from './types.ts';
+import type { Department, Doctor, His, Patient, RegisterRequest, RegisterResult, Registration, Slot } from './types.ts';
 
 /**
  * Hospital information system over HTTP. JSON, camelCase, fees in fen, dates YYYY-MM-DD (hospital's
  * local day). Optional `Authorization: Bearer <credential>`.
  *
+ *   POST /his/v1/patients/by-insurance-voucher {code}          200 {patient: {idNumber, name}}
+ *        400 {code:"VOUCHER_INVALID"|"VOUCHER_EXPIRED", message}
+ *        (a read; POST keeps the voucher code out of URLs and access logs)
  *   GET  /his/v1/departments                                   200 {departments: Department[]}
  *   GET  /his/v1/departments/{departmentId}/doctors?date=D     200 {doctors: Doctor[]}
  *   GET  /his/v1/doctors/{doctorId}/slots?date=D               200 {slots: Slot[]}
@@ -70,6 +73,22 @@ export class HttpHis implements His {
   private readonly http: JsonHttpBackend;
   constructor(options: HttpHisOptions) {
     this.http = new JsonHttpBackend('his', { ...options, authenticate: options.authenticate ?? bearer(options.credential) });
+  }
+
+  async patientByInsuranceVoucher(req: { code: string }, opts?: CallOptions): Promise<Patient> {
+    const { body } = await this.http.call(
+      {
+        // the code is a credential: it is never part of an error message
+        operation: 'resolve a medical-insurance e-voucher',
+        method: 'POST',
+        path: '/his/v1/patients/by-insurance-voucher',
+        body: { code: req.code },
+        write: false,
+        schema: z.object({ patient: z.object({ idNumber: z.string().min(1), name: z.string().min(1) }) }),
+      },
+      opts,
+    );
+    return { idNumber: body.patient.idNumber, name: body.patient.name };
   }
 
   async departments(opts?: CallOptions): Promise<Department[]> {

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BackOfficeSim, SimInputError, SimReject, businessInput, shanghaiDate, shanghaiIso, type ActiveFault, type SimAnswer, type SimCommonOptions, type SimRequest } from '../sim-server.ts';
+import { INSURANCE_VOUCHER_CODE, SimCodeBook, insuranceVoucherFor, type SimPerson } from '../sim-persons.ts';
 import type { Department, Doctor, Registration, Slot } from './types.ts';
+
+export { insuranceVoucherFor };
 
 /**
  * A hospital information system on loopback, speaking the REST shape in ./http.ts.
@@ -18,11 +21,19 @@ import type { Department, Doctor, Registration, Slot } from './types.ts';
  * - no remaining → conflict `slot-taken`; fault `slot-taken` on route `register` empties the slot just before.
  * - never cancels anything by itself.
  *
- * Routes for faults: departments, doctors, slots, todaysRegistrations, register, registrationByKey.
- * Control routes (besides /__sim/{state,ledger,faults,reset}): POST /__sim/take-slot {slotId}.
+ * Medical-insurance e-vouchers (医保电子凭证): the HIS resolves a scanned voucher to the patient (in a
+ * real hospital through the medical-insurance platform). It knows the vouchers of the sample people
+ * (../sim-persons.ts: `insuranceVoucherFor(identityId)` is the current one, `(identityId, 'expired')`
+ * an expired one); anything else is VOUCHER_INVALID, an expired one VOUCHER_EXPIRED. `expireVoucher`
+ * lets a current voucher expire (the patient waited too long with the code on screen).
+ *
+ * Routes for faults: patientByInsuranceVoucher, departments, doctors, slots, todaysRegistrations,
+ * register, registrationByKey.
+ * Control routes (besides /__sim/{state,ledger,faults,reset}): POST /__sim/take-slot {slotId},
+ * GET /__sim/vouchers (every known voucher, by identity), POST /__sim/expire-voucher {code}.
  */
 
-export const HIS_ROUTES = ['departments', 'doctors', 'slots', 'todaysRegistrations', 'register', 'registrationByKey'] as const;
+export const HIS_ROUTES = ['patientByInsuranceVoucher', 'departments', 'doctors', 'slots', 'todaysRegistrations', 'register', 'registrationByKey'] as const;
 export type HisRoute = (typeof HIS_ROUTES)[number];
 
 export const SIM_DEPARTMENTS: readonly Department[] = [
@@ -95,6 +106,11 @@ export class HisSimulator extends BackOfficeSim {
   private queue = new Map<string, number>();
   private conflicts = { existingRegistration: 0, slotTaken: 0, keyReused: 0 };
   private seq = 0;
+  private readonly vouchers = new SimCodeBook(insuranceVoucherFor, INSURANCE_VOUCHER_CODE, {
+    invalid: { code: 'VOUCHER_INVALID', message: '医保电子凭证无效：this is not a medical-insurance e-voucher the platform knows' },
+    expired: { code: 'VOUCHER_EXPIRED', message: '医保电子凭证已过期：please refresh the e-voucher on the phone and scan it again' },
+    unknown: 'no such voucher (GET /__sim/vouchers lists the known ones)',
+  });
 
   constructor(opts: HisSimOptions = {}) {
     super('his', HIS_ROUTES, { 'slot-taken': ['register'] }, opts);
@@ -132,6 +148,17 @@ export class HisSimulator extends BackOfficeSim {
     return toRegistration(b);
   }
 
+  /** The patient a voucher belongs to, as the HIS route answers it; throws SimReject VOUCHER_INVALID / VOUCHER_EXPIRED. */
+  patientByVoucher(code: string): { idNumber: string; name: string } {
+    const person = this.vouchers.resolve(code);
+    return { idNumber: person.idNumber, name: person.name };
+  }
+
+  /** A current voucher expires (the next scan of it is VOUCHER_EXPIRED). */
+  expireVoucher(code: string): SimPerson {
+    return this.vouchers.expire(code);
+  }
+
   ledger(): HisLedger {
     return {
       bookings: this.bookings.map((b) => ({ ...b })),
@@ -145,7 +172,15 @@ export class HisSimulator extends BackOfficeSim {
   }
 
   state(): unknown {
-    return { today: this.today(), departments: SIM_DEPARTMENTS.length, doctors: SIM_DOCTORS.length, slotCapacity: this.capacity, ...this.ledger().totals, faults: this.activeFaults() };
+    return {
+      today: this.today(),
+      departments: SIM_DEPARTMENTS.length,
+      doctors: SIM_DOCTORS.length,
+      slotCapacity: this.capacity,
+      ...this.ledger().totals,
+      voucherLookups: this.vouchers.lookups(),
+      faults: this.activeFaults(),
+    };
   }
 
   reset(): void {
@@ -154,12 +189,17 @@ export class HisSimulator extends BackOfficeSim {
     this.byKey.clear();
     this.queue.clear();
     this.conflicts = { existingRegistration: 0, slotTaken: 0, keyReused: 0 };
+    this.vouchers.reset();
     this.clearFaults();
   }
 
   // ── HTTP ──
 
   protected defineRoutes(app: FastifyInstance): void {
+    this.route(app, 'POST', '/his/v1/patients/by-insurance-voucher', 'patientByInsuranceVoucher', (r) => {
+      const b = businessInput(z.object({ code: z.string().min(1).max(512) }), r.body, 'body');
+      return { body: { patient: this.patientByVoucher(b.code.trim()) } };
+    });
     this.route(app, 'GET', '/his/v1/departments', 'departments', () => ({ body: { departments: SIM_DEPARTMENTS } }));
     this.route(app, 'GET', '/his/v1/departments/:departmentId/doctors', 'doctors', (r) => {
       const day = businessInput(date, r.query.date, 'date');
@@ -188,6 +228,10 @@ export class HisSimulator extends BackOfficeSim {
 
   protected override defineControl(app: FastifyInstance): void {
     this.control(app, '/__sim/take-slot', z.strictObject({ slotId: z.string().min(1) }), (i) => ({ slot: this.takeSlot(i.slotId) }));
+    this.control(app, '/__sim/expire-voucher', z.strictObject({ code: z.string().min(1) }), (i) => ({ identityId: this.expireVoucher(i.code.trim()).identityId }));
+    app.get('/__sim/vouchers', async () => ({
+      vouchers: this.vouchers.listing().map((v) => ({ identityId: v.identityId, voucher: v.code, expiredVoucher: v.expiredCode, expired: v.expired })),
+    }));
   }
 
   private register(req: SimRequest, fault: ActiveFault | undefined): SimAnswer {

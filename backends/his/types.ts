@@ -72,8 +72,14 @@ export type RegisterResult =
   | { outcome: 'conflict'; reason: 'slot-taken'; slotId: string }
   | { outcome: 'conflict'; reason: 'key-reused'; existing: Registration };
 
-/** The hospital information system. */
+/**
+ * The hospital information system. `patientByInsuranceVoucher` resolves a scanned medical-insurance
+ * e-voucher (医保电子凭证) QR to the patient, through the medical-insurance platform behind the HIS;
+ * rejections: BackendError kind 'rejected' with code `VOUCHER_INVALID` (not a voucher, or unknown)
+ * or `VOUCHER_EXPIRED` (the patient must refresh the code on the phone). A read.
+ */
 export interface His {
+  patientByInsuranceVoucher(req: { code: string }, opts?: CallOptions): Promise<Patient>;
   departments(opts?: CallOptions): Promise<Department[]>;
   doctors(req: { departmentId: string; date: string }, opts?: CallOptions): Promise<Doctor[]>;
   slots(req: { doctorId: string; date: string }, opts?: CallOptions): Promise<Slot[]>;

@@ -201,6 +201,51 @@ describe('refunds', () => {
     expect((await backendErrorOf(gateway.queryRefund({ outRefundNo: 'NO-SUCH-REFUND' }))).code).toBe('REFUND_NOT_EXIST');
   });
 
+  it('ABNORMAL: refunds of a marked order end ABNORMAL after processing, notified as REFUND.ABNORMAL; never counted as refunded', async () => {
+    const receiver = await startReceiver();
+    try {
+      sim.configure({ notifyUrl: receiver.url });
+      const no = await paidOrder();
+      sim.refundsEndAbnormal(no);
+      const first = await gateway.refund({ outTradeNo: no, outRefundNo: `R${no}`, amountFen: 5000, reason: '挂号失败退款' });
+      expect(first.status).toBe('PROCESSING');
+      await eventually('refund ABNORMAL', async () => (await gateway.queryRefund({ outRefundNo: `R${no}` })).status === 'ABNORMAL');
+      // final: it stays ABNORMAL, and asking again with the same number changes nothing
+      expect((await gateway.refund({ outTradeNo: no, outRefundNo: `R${no}`, amountFen: 5000, reason: 'x' })).status).toBe('ABNORMAL');
+      await new Promise((r) => setTimeout(r, 40));
+      expect((await gateway.queryRefund({ outRefundNo: `R${no}` })).status).toBe('ABNORMAL');
+      expect(sim.order(no)).toMatchObject({ tradeState: 'REFUND', charges: 1, refundedFen: 0, refundPendingFen: 0, refundAbnormalFen: 5000 });
+      expect(sim.ledger().totals).toMatchObject({ refundedFen: 0, refundAbnormalFen: 5000 });
+      await eventually('notified', () => receiver.received.length === 2);
+      const n = parsePaymentNotification(receiver.received[1]?.body);
+      expect(n).toMatchObject({ eventType: 'REFUND.ABNORMAL', outTradeNo: no, outRefundNo: `R${no}`, amountFen: 5000 });
+      expect(receiver.received[1]?.body).toMatchObject({ summary: '退款异常', resource: { refund_status: 'ABNORMAL' } });
+      expect(sim.notifications().map((d) => d.eventType)).toEqual(['TRANSACTION.SUCCESS', 'REFUND.ABNORMAL']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('ABNORMAL: only the next refund, as a fault (control route without an order); the one after succeeds', async () => {
+    const a = await paidOrder();
+    const b = await paidOrder();
+    expect(await postJson(`${sim.url}/__sim/refund-abnormal`, {})).toMatchObject({ status: 200, body: { applies: 'the next refund' } });
+    await gateway.refund({ outTradeNo: a, outRefundNo: `R${a}`, amountFen: 5000, reason: 'x' });
+    await gateway.refund({ outTradeNo: b, outRefundNo: `R${b}`, amountFen: 5000, reason: 'x' });
+    await eventually('both processed', () => sim.order(a)!.refundPendingFen === 0 && sim.order(b)!.refundPendingFen === 0);
+    expect(sim.order(a)).toMatchObject({ refundAbnormalFen: 5000, refundedFen: 0 });
+    expect(sim.order(b)).toMatchObject({ refundAbnormalFen: 0, refundedFen: 5000 });
+    // an order marked over HTTP, before it exists
+    const c = orderNo();
+    expect(await postJson(`${sim.url}/__sim/refund-abnormal`, { outTradeNo: c })).toMatchObject({ status: 200, body: { applies: `refunds of ${c}` } });
+    await gateway.micropay({ outTradeNo: c, amountFen: 5000, description: '挂号费', authCode: WECHAT_CODE });
+    await gateway.refund({ outTradeNo: c, outRefundNo: `R${c}`, amountFen: 5000, reason: 'x' });
+    await eventually('c ABNORMAL', async () => (await gateway.queryRefund({ outRefundNo: `R${c}` })).status === 'ABNORMAL');
+    expect((await postJson(`${sim.url}/__sim/faults`, { route: 'queryRefund', mode: 'refund-abnormal' })).status).toBe(400);
+    sim.reset();
+    expect(sim.ledger().totals.refundAbnormalFen).toBe(0);
+  });
+
   it('reusing a refund number for another amount is refused, not a second refund', async () => {
     const no = await paidOrder();
     await gateway.refund({ outTradeNo: no, outRefundNo: `R${no}`, amountFen: 1000, reason: 'x' });

@@ -31,14 +31,22 @@ import type { RefundStatus, TradeState } from './types.ts';
  *   `closeOrder` lands the patient's payment just before the close.
  * - refund is idempotent by out_refund_no (a repeat returns the same refund, never a second one); more than
  *   was paid → REFUND_AMOUNT_INVALID; PROCESSING → SUCCESS after `refundProcessingMs`.
+ * - ABNORMAL refunds (WeChat Pay v3: the refund could not reach the payer, e.g. a closed bank card — the
+ *   money stays with the merchant and must be handed over by hand): PROCESSING → ABNORMAL after
+ *   `refundProcessingMs`, with a REFUND.ABNORMAL notification, for every refund of an order marked with
+ *   `refundsEndAbnormal(outTradeNo)`, and for the refund of a request hit by the fault `refund-abnormal`
+ *   on route `refund` (`times: 1` = the next refund; `probability` for a soak). An ABNORMAL refund is
+ *   final here: the order stays REFUND, the amount counts as `refundAbnormalFen`, never as refunded.
  * - query always tells the truth.
- * - notifications (TRANSACTION.SUCCESS, REFUND.SUCCESS) are POSTed to the order's notify_url or the configured
- *   `notifyUrl`, each sent `notificationCopies` times, each copy retried every `notifyRetryMs` until 2xx.
+ * - notifications (TRANSACTION.SUCCESS, REFUND.SUCCESS, REFUND.ABNORMAL) are POSTed to the order's notify_url
+ *   or the configured `notifyUrl`, each sent `notificationCopies` times, each copy retried every
+ *   `notifyRetryMs` until 2xx.
  *
  * Routes for faults: createNative, micropay, queryOrder, closeOrder, refund, queryRefund.
  * Control routes (besides /__sim/{state,ledger,faults,reset}):
  *   POST /__sim/pay {outTradeNo, afterMs?}     POST /__sim/decline {outTradeNo}
  *   POST /__sim/config {…PaymentSimConfig}     GET  /__sim/notifications
+ *   POST /__sim/refund-abnormal {outTradeNo?}  refunds of that order end ABNORMAL; without one: the next refund
  */
 
 export const PAYMENT_ROUTES = ['createNative', 'micropay', 'queryOrder', 'closeOrder', 'refund', 'queryRefund'] as const;
@@ -111,20 +119,22 @@ export interface LedgerOrder {
   refundedFen: number;
   /** refunds still PROCESSING */
   refundPendingFen: number;
+  /** refunds that ended ABNORMAL: the gateway gave up, the merchant still holds the money (staff hand it over) */
+  refundAbnormalFen: number;
   refunds: LedgerRefund[];
   requests: { create: number; query: number; close: number };
 }
 
 export interface PaymentLedger {
   orders: LedgerOrder[];
-  totals: { orders: number; charges: number; chargedFen: number; refundedFen: number; refundPendingFen: number };
+  totals: { orders: number; charges: number; chargedFen: number; refundedFen: number; refundPendingFen: number; refundAbnormalFen: number };
 }
 
 export interface NotificationDelivery {
   /** the notification id; copies share it */
   notificationId: string;
   copy: number;
-  eventType: 'TRANSACTION.SUCCESS' | 'REFUND.SUCCESS';
+  eventType: 'TRANSACTION.SUCCESS' | 'REFUND.SUCCESS' | 'REFUND.ABNORMAL';
   outTradeNo: string;
   outRefundNo: string | null;
   url: string | null;
@@ -165,6 +175,8 @@ interface Refund {
   createdAt: number;
   successAt: number | null;
   requests: number;
+  /** ends ABNORMAL instead of SUCCESS after processing */
+  endsAbnormal: boolean;
 }
 
 const outNo = z.string().regex(/^[A-Za-z0-9_\-|*]{6,32}$/, { error: 'expected 6–32 characters of letters, digits, _ - | *' });
@@ -201,11 +213,13 @@ export class PaymentSimulator extends BackOfficeSim {
   private orders = new Map<string, Order>();
   private refunds = new Map<string, Refund>();
   private deliveries: NotificationDelivery[] = [];
+  /** orders whose refunds end ABNORMAL */
+  private abnormalOrders = new Set<string>();
   private readonly inflight = new Set<AbortController>();
   private seq = 0;
 
   constructor(opts: PaymentSimOptions = {}) {
-    super('payment', PAYMENT_ROUTES, { 'paid-meanwhile': ['closeOrder'] }, opts);
+    super('payment', PAYMENT_ROUTES, { 'paid-meanwhile': ['closeOrder'], 'refund-abnormal': ['refund'] }, opts);
     const { seed: _s, now: _n, merchantId, credential, ...rest } = opts;
     this.initialConfig = parseInput(configSchema, { ...DEFAULT_CONFIG, ...stripUndefined(rest) }, 'payment simulator options');
     this.cfg = { ...this.initialConfig };
@@ -230,6 +244,20 @@ export class PaymentSimulator extends BackOfficeSim {
     const order = this.mustOrder(outTradeNo);
     if (order.tradeState === 'USERPAYING') order.tradeState = 'PAYERROR';
     return order.tradeState;
+  }
+
+  /**
+   * Refunds of this order end ABNORMAL after processing (those still PROCESSING too): the payer's
+   * card is closed, the money stays with the merchant. The order need not exist yet.
+   */
+  refundsEndAbnormal(outTradeNo: string): void {
+    this.abnormalOrders.add(outTradeNo);
+    for (const r of this.refunds.values()) if (r.outTradeNo === outTradeNo && r.status === 'PROCESSING') r.endsAbnormal = true;
+  }
+
+  /** The next refund request ends ABNORMAL (a `refund-abnormal` fault on route `refund`, once). */
+  nextRefundEndsAbnormal(): void {
+    this.injectFault({ route: 'refund', mode: 'refund-abnormal', times: 1 });
   }
 
   configure(partial: Partial<PaymentSimConfig>): PaymentSimConfig {
@@ -261,6 +289,7 @@ export class PaymentSimulator extends BackOfficeSim {
         chargedFen: sum(orders.map((o) => o.paidFen)),
         refundedFen: sum(orders.map((o) => o.refundedFen)),
         refundPendingFen: sum(orders.map((o) => o.refundPendingFen)),
+        refundAbnormalFen: sum(orders.map((o) => o.refundAbnormalFen)),
       },
     };
   }
@@ -282,6 +311,7 @@ export class PaymentSimulator extends BackOfficeSim {
     this.orders.clear();
     this.refunds.clear();
     this.deliveries = [];
+    this.abnormalOrders.clear();
     this.cfg = { ...this.initialConfig };
     this.clearFaults();
   }
@@ -303,7 +333,7 @@ export class PaymentSimulator extends BackOfficeSim {
     this.route(app, 'POST', '/v3/pay/transactions/codepay', 'micropay', (r) => this.micropay(r));
     this.route(app, 'GET', '/v3/pay/transactions/out-trade-no/:no', 'queryOrder', (r) => this.queryOrder(r));
     this.route(app, 'POST', '/v3/pay/transactions/out-trade-no/:no/close', 'closeOrder', (r, f) => this.closeOrder(r, f));
-    this.route(app, 'POST', '/v3/refund/domestic/refunds', 'refund', (r) => this.refund(r));
+    this.route(app, 'POST', '/v3/refund/domestic/refunds', 'refund', (r, f) => this.refund(r, f));
     this.route(app, 'GET', '/v3/refund/domestic/refunds/:no', 'queryRefund', (r) => this.queryRefund(r));
   }
 
@@ -315,6 +345,11 @@ export class PaymentSimulator extends BackOfficeSim {
     this.control(app, '/__sim/decline', z.strictObject({ outTradeNo: z.string().min(1) }), (i) => ({ tradeState: this.decline(i.outTradeNo) }));
     this.control(app, '/__sim/config', configSchema.partial(), (i) => ({ config: this.configure(i) }));
     app.get('/__sim/notifications', async () => ({ notifications: this.notifications() }));
+    this.control(app, '/__sim/refund-abnormal', z.strictObject({ outTradeNo: z.string().min(1).optional() }), (i) => {
+      if (i.outTradeNo) this.refundsEndAbnormal(i.outTradeNo);
+      else this.nextRefundEndsAbnormal();
+      return { applies: i.outTradeNo ? `refunds of ${i.outTradeNo}` : 'the next refund' };
+    });
   }
 
   protected override onClose(): void {
@@ -411,14 +446,16 @@ export class PaymentSimulator extends BackOfficeSim {
     return { status: 204 };
   }
 
-  private refund(req: SimRequest): SimAnswer {
+  private refund(req: SimRequest, fault: ActiveFault | undefined): SimAnswer {
     const b = businessInput(refundBody, req.body);
+    const abnormal = fault?.mode === 'refund-abnormal';
     const same = this.refunds.get(b.out_refund_no);
     if (same) {
       if (same.outTradeNo !== b.out_trade_no || same.amountFen !== b.amount.refund) {
         throw new SimReject(400, 'INVALID_REQUEST', `out_refund_no ${b.out_refund_no} was already used for order ${same.outTradeNo}, ${same.amountFen} fen`);
       }
       same.requests++;
+      if (abnormal && same.status === 'PROCESSING') same.endsAbnormal = true;
       return { body: this.refundBody(same) };
     }
     const o = this.orders.get(b.out_trade_no);
@@ -442,11 +479,18 @@ export class PaymentSimulator extends BackOfficeSim {
       createdAt: this.now(),
       successAt: null,
       requests: 1,
+      endsAbnormal: abnormal || this.abnormalOrders.has(o.outTradeNo),
     };
     this.refunds.set(r.outRefundNo, r);
     o.refundNos.push(r.outRefundNo);
     o.tradeState = 'REFUND';
     this.later(this.cfg.refundProcessingMs, () => {
+      if (this.refunds.get(r.outRefundNo) !== r) return; // reset meanwhile
+      if (r.endsAbnormal || this.abnormalOrders.has(r.outTradeNo)) {
+        r.status = 'ABNORMAL';
+        this.notify('REFUND.ABNORMAL', o, r);
+        return;
+      }
       r.status = 'SUCCESS';
       r.successAt = this.now();
       this.notify('REFUND.SUCCESS', o, r);
@@ -538,6 +582,7 @@ export class PaymentSimulator extends BackOfficeSim {
       paidFen: o.amountFen * o.charges,
       refundedFen: sum(refunds.filter((r) => r.status === 'SUCCESS').map((r) => r.amountFen)),
       refundPendingFen: sum(refunds.filter((r) => r.status === 'PROCESSING').map((r) => r.amountFen)),
+      refundAbnormalFen: sum(refunds.filter((r) => r.status === 'ABNORMAL').map((r) => r.amountFen)),
       refunds: refunds.map((r) => ({
         outRefundNo: r.outRefundNo,
         refundId: r.refundId,
@@ -570,7 +615,7 @@ export class PaymentSimulator extends BackOfficeSim {
       create_time: iso(this.now()),
       resource_type: 'plain',
       event_type: eventType,
-      summary: eventType === 'TRANSACTION.SUCCESS' ? '支付成功' : '退款成功',
+      summary: NOTIFICATION_SUMMARY[eventType],
       resource: r
         ? {
             out_trade_no: o.outTradeNo,
@@ -622,6 +667,12 @@ export class PaymentSimulator extends BackOfficeSim {
     if (d.attempts < this.cfg.notifyMaxAttempts) this.later(this.cfg.notifyRetryMs, () => void this.deliver(d, url, text));
   }
 }
+
+const NOTIFICATION_SUMMARY: Record<NotificationDelivery['eventType'], string> = {
+  'TRANSACTION.SUCCESS': '支付成功',
+  'REFUND.SUCCESS': '退款成功',
+  'REFUND.ABNORMAL': '退款异常',
+};
 
 const TRADE_STATE_DESC: Record<TradeState, string> = {
   NOTPAY: '未支付',

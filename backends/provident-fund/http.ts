@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BackendError, type CallOptions } from '../errors.ts';
 import { JsonHttpBackend, bearer, type HttpBackendOptions } from '../http-call.ts';
-import type { ProvidentFundCentre, ProvidentFundStatement, StatementPeriod } from './types.ts';
+import type { ProvidentFundCentre, ProvidentFundStatement, SocialSecurityPerson, StatementPeriod } from './types.ts';
 
 /**
  * Provident-fund centre over HTTP. JSON, camelCase, amounts in fen. Optional `Authorization: Bearer <credential>`.
@@ -10,9 +10,12 @@ import type { ProvidentFundCentre, ProvidentFundStatement, StatementPeriod } fro
  *        200 {statement: ProvidentFundStatement}
  *        404 {code:"NO_ACCOUNT", message}       no account for this ID number
  *        400 {code:"PERIOD_INVALID", message}   period outside what the centre keeps
+ *   POST /gjj/v1/persons/by-social-security-code {code}
+ *        200 {person: {name, idNumber}}
+ *        400 {code:"CODE_INVALID"|"CODE_EXPIRED", message}
  *
- * A read: issuing a statement changes nothing at the centre, so a failed call is safe to repeat
- * (the ID number travels in the body, never in the URL).
+ * Both are reads: issuing a statement or resolving a code changes nothing at the centre, so a failed
+ * call is safe to repeat (the ID number and the code travel in the body, never in the URL).
  */
 
 export interface HttpProvidentFundOptions extends HttpBackendOptions {
@@ -59,5 +62,21 @@ export class HttpProvidentFundCentre implements ProvidentFundCentre {
       throw new BackendError('providentFund', 'protocol', 'not-done', 'WRONG_HOLDER', 'the centre answered with a statement for a different ID number; nothing may be printed');
     }
     return body.statement;
+  }
+
+  async personBySocialSecurityCode(req: { code: string }, opts?: CallOptions): Promise<SocialSecurityPerson> {
+    const { body } = await this.http.call(
+      {
+        // the code is a credential: it is never part of an error message
+        operation: 'resolve an e-social-security-card code',
+        method: 'POST',
+        path: '/gjj/v1/persons/by-social-security-code',
+        body: { code: req.code },
+        write: false,
+        schema: z.object({ person: z.object({ name: z.string().min(1), idNumber: z.string().min(1) }) }),
+      },
+      opts,
+    );
+    return { name: body.person.name, idNumber: body.person.idNumber };
   }
 }

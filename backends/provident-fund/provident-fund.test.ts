@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
-import { backendErrorOf, closedPortUrl } from '../test-helpers.ts';
+import { backendErrorOf, closedPortUrl, postJson } from '../test-helpers.ts';
 import { HttpProvidentFundCentre } from './http.ts';
-import { ProvidentFundSimulator, SIM_ACCOUNTS } from './simulator.ts';
+import { ProvidentFundSimulator, SIM_ACCOUNTS, socialSecurityCodeFor } from './simulator.ts';
 
 let sim: ProvidentFundSimulator;
 let centre: HttpProvidentFundCentre;
@@ -87,5 +87,40 @@ describe('faults (a statement is a read: never "unknown")', () => {
     expect(await backendErrorOf(quick.statement({ idNumber: ZHANG, period: { from: '2025-01', to: '2025-10' } }))).toMatchObject(expected);
     // and the next call works
     expect((await centre.statement({ idNumber: ZHANG, period: { from: '2025-01', to: '2025-10' } })).idNumber).toBe(ZHANG);
+  });
+});
+
+describe('e-social-security card (电子社保卡) code', () => {
+  it('resolves each sample person’s current code to that person, also one without an account', async () => {
+    expect(await centre.personBySocialSecurityCode({ code: socialSecurityCodeFor('resident') })).toEqual({ name: '张测试', idNumber: ZHANG });
+    const foreigner = await centre.personBySocialSecurityCode({ code: socialSecurityCodeFor('foreigner') });
+    expect(foreigner).toEqual({ name: '泰斯特', idNumber: 'CAN110090010101' });
+    expect(await backendErrorOf(centre.statement({ idNumber: foreigner.idNumber, period: { from: '2025-01', to: '2025-10' } }))).toMatchObject({ code: 'NO_ACCOUNT' });
+  });
+
+  it.each([
+    ['a well-formed code the centre does not know', 'ESSC11000000000000000000000000'],
+    ['a medical-insurance voucher', '4243669509084040896099330000'],
+    ['free text', 'https://example.invalid/x'],
+  ])('%s → rejected CODE_INVALID, not done, the code never in the message', async (_what, code) => {
+    const err = await backendErrorOf(centre.personBySocialSecurityCode({ code }));
+    expect(err).toMatchObject({ backend: 'providentFund', kind: 'rejected', outcome: 'not-done', code: 'CODE_INVALID' });
+    expect(err.message).not.toContain(code);
+  });
+
+  it('an expired code → rejected CODE_EXPIRED; a current one can expire meanwhile (over the control route too)', async () => {
+    expect(await backendErrorOf(centre.personBySocialSecurityCode({ code: socialSecurityCodeFor('permit', 'expired') }))).toMatchObject({ kind: 'rejected', code: 'CODE_EXPIRED' });
+    const code = socialSecurityCodeFor('permit');
+    expect(await postJson(`${sim.url}/__sim/expire-social-security-code`, { code })).toMatchObject({ status: 200, body: { identityId: 'permit' } });
+    expect(await backendErrorOf(centre.personBySocialSecurityCode({ code }))).toMatchObject({ kind: 'rejected', code: 'CODE_EXPIRED' });
+    const list = (await (await fetch(`${sim.url}/__sim/social-security-codes`)).json()) as { codes: { identityId: string; expired: boolean }[] };
+    expect(list.codes.find((c) => c.identityId === 'permit')?.expired).toBe(true);
+    expect(await postJson(`${sim.url}/__sim/expire-social-security-code`, { code: 'ESSC-nope' })).toMatchObject({ status: 400 });
+  });
+
+  it('is a read: a dropped answer is not-done, and the next call works', async () => {
+    sim.injectFault({ route: 'personBySocialSecurityCode', mode: 'unknown-result', then: 'drop', times: 1 });
+    expect(await backendErrorOf(quick.personBySocialSecurityCode({ code: socialSecurityCodeFor('resident') }))).toMatchObject({ kind: 'unavailable', outcome: 'not-done' });
+    expect((await centre.personBySocialSecurityCode({ code: socialSecurityCodeFor('resident') })).idNumber).toBe(ZHANG);
   });
 });

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BackOfficeSim, SimReject, businessInput, shanghaiDate, shanghaiIso, type SimCommonOptions } from '../sim-server.ts';
-import type { ProvidentFundStatement, StatementPeriod, StatementRow } from './types.ts';
+import { SIM_SOCIAL_SECURITY_CODE, SimCodeBook, socialSecurityCodeFor, type SimPerson } from '../sim-persons.ts';
+import type { ProvidentFundStatement, SocialSecurityPerson, StatementPeriod, StatementRow } from './types.ts';
+
+export { socialSecurityCodeFor };
 
 /**
  * A housing-provident-fund centre (住房公积金管理中心) on loopback, speaking the REST shape in ./http.ts.
@@ -16,10 +19,17 @@ import type { ProvidentFundStatement, StatementPeriod, StatementRow } from './ty
  * Period rules (PERIOD_INVALID): YYYY-MM; from ≤ to; not before RECORDS_FROM; not after the current
  * month; at most MAX_PERIOD_MONTHS months.
  *
- * Routes for faults: statement. Control routes: /__sim/{state,ledger,faults,reset}.
+ * Electronic social-security card (电子社保卡) QR: the centre resolves a scanned code to the person (in
+ * reality through the social-security platform). It knows the codes of the sample people
+ * (../sim-persons.ts: `socialSecurityCodeFor(identityId)` is the current one, `(identityId, 'expired')`
+ * an expired one) — including the foreigner without an account, who then gets NO_ACCOUNT for the
+ * statement; anything else is CODE_INVALID, an expired one CODE_EXPIRED.
+ *
+ * Routes for faults: statement, personBySocialSecurityCode. Control routes: /__sim/{state,ledger,faults,reset},
+ * GET /__sim/social-security-codes (every known code, by identity), POST /__sim/expire-social-security-code {code}.
  */
 
-export const PROVIDENT_FUND_ROUTES = ['statement'] as const;
+export const PROVIDENT_FUND_ROUTES = ['statement', 'personBySocialSecurityCode'] as const;
 /** the centre keeps online records from this month on */
 export const RECORDS_FROM = '2012-01';
 export const MAX_PERIOD_MONTHS = 36;
@@ -101,6 +111,11 @@ export class ProvidentFundSimulator extends BackOfficeSim {
   private readonly accounts: Map<string, SimAccount>;
   private issued: IssuedStatement[] = [];
   private seq = 0;
+  private readonly codes = new SimCodeBook(socialSecurityCodeFor, SIM_SOCIAL_SECURITY_CODE, {
+    invalid: { code: 'CODE_INVALID', message: '电子社保卡二维码无效：this is not an e-social-security-card code the centre knows' },
+    expired: { code: 'CODE_EXPIRED', message: '电子社保卡二维码已过期：please refresh the code on the phone and scan it again' },
+    unknown: 'no such e-social-security-card code (GET /__sim/social-security-codes lists the known ones)',
+  });
 
   constructor(opts: ProvidentFundSimOptions = {}) {
     super('providentFund', PROVIDENT_FUND_ROUTES, {}, opts);
@@ -145,16 +160,28 @@ export class ProvidentFundSimulator extends BackOfficeSim {
     };
   }
 
+  /** The person a 电子社保卡 code belongs to, as the HTTP route answers it; throws SimReject CODE_INVALID / CODE_EXPIRED. */
+  personByCode(code: string): SocialSecurityPerson {
+    const person = this.codes.resolve(code);
+    return { name: person.name, idNumber: person.idNumber };
+  }
+
+  /** A current code expires (the next scan of it is CODE_EXPIRED). */
+  expireCode(code: string): SimPerson {
+    return this.codes.expire(code);
+  }
+
   ledger(): { statements: IssuedStatement[] } {
     return { statements: this.issued.map((s) => ({ ...s, period: { ...s.period } })) };
   }
 
   state(): unknown {
-    return { accounts: this.accounts.size, statementsIssued: this.issued.length, faults: this.activeFaults() };
+    return { accounts: this.accounts.size, statementsIssued: this.issued.length, codeLookups: this.codes.lookups(), faults: this.activeFaults() };
   }
 
   reset(): void {
     this.issued = [];
+    this.codes.reset();
     this.clearFaults();
   }
 
@@ -163,6 +190,15 @@ export class ProvidentFundSimulator extends BackOfficeSim {
       const b = businessInput(statementBody, req.body);
       return { body: { statement: this.statement(b.idNumber, b.period) } };
     });
+    this.route(app, 'POST', '/gjj/v1/persons/by-social-security-code', 'personBySocialSecurityCode', (req) => {
+      const b = businessInput(z.object({ code: z.string().min(1).max(512) }), req.body);
+      return { body: { person: this.personByCode(b.code.trim()) } };
+    });
+  }
+
+  protected override defineControl(app: FastifyInstance): void {
+    this.control(app, '/__sim/expire-social-security-code', z.strictObject({ code: z.string().min(1) }), (i) => ({ identityId: this.expireCode(i.code.trim()).identityId }));
+    app.get('/__sim/social-security-codes', async () => ({ codes: this.codes.listing() }));
   }
 }
 

@@ -39,10 +39,20 @@ export interface ProvidentFundStatement {
   verificationCode: string;
 }
 
+/** Who an electronic social-security card (电子社保卡) QR code belongs to. */
+export interface SocialSecurityPerson {
+  name: string;
+  idNumber: string;
+}
+
 /**
  * The provident-fund centre. Rejections: BackendError kind 'rejected' with code
- * `NO_ACCOUNT` (no account for this ID number), `PERIOD_INVALID` (period outside what the centre keeps).
+ * `NO_ACCOUNT` (no account for this ID number), `PERIOD_INVALID` (period outside what the centre keeps);
+ * for `personBySocialSecurityCode` (a scanned 电子社保卡 QR, resolved by the centre through the
+ * social-security platform) `CODE_INVALID` (not a code it knows) or `CODE_EXPIRED` (the person must
+ * refresh it on the phone). Both are reads.
  */
 export interface ProvidentFundCentre {
   statement(req: { idNumber: string; period: StatementPeriod }, opts?: CallOptions): Promise<ProvidentFundStatement>;
+  personBySocialSecurityCode(req: { code: string }, opts?: CallOptions): Promise<SocialSecurityPerson>;
 }

@@ -38,8 +38,10 @@ describe('redactScan', () => {
     expect(redactScan('134567890123456789')).toBe('1345**********6789');
     expect(redactScan('4243669509084040896099330000')).toBe('4243********************0000');
   });
-  it('cuts long plain text', () => {
-    expect(redactScan('x'.repeat(100))).toBe(`${'x'.repeat(64)}…`);
-    expect(redactScan('hello')).toBe('hello');
+  it('cuts a long web address; masks any other text like a credential (an e-social-security QR arrives as text)', () => {
+    const url = `https://example.cn/${'x'.repeat(100)}`;
+    expect(redactScan(url)).toBe(`${url.slice(0, 64)}…`);
+    expect(redactScan('ESSC4403ab12cd34ef56ab12cd34ef56')).toBe(`ESSC${'*'.repeat(24)}ef56`);
+    expect(redactScan('hello')).toBe('*****');
   });
 });

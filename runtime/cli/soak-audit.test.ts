@@ -19,6 +19,7 @@ function order(no: string, o: Partial<LedgerOrder>): LedgerOrder {
     paidFen: 0,
     refundedFen: 0,
     refundPendingFen: 0,
+    refundAbnormalFen: 0,
     refunds: [],
     requests: { create: 1, query: 0, close: 0 },
     ...o,
@@ -26,10 +27,10 @@ function order(no: string, o: Partial<LedgerOrder>): LedgerOrder {
 }
 const paid = (no: string, extra: Partial<LedgerOrder> = {}) => order(no, { tradeState: 'SUCCESS', charges: 1, paidFen: 5000, ...extra });
 const booking = (no: string, status: 'booked' | 'cancelled' = 'booked') => ({ paymentOrderNo: no, status }) as LedgerBooking;
-const ledger = (orders: LedgerOrder[]): PaymentLedger => ({ orders, totals: { orders: 0, charges: 0, chargedFen: 0, refundedFen: 0, refundPendingFen: 0 } });
+const ledger = (orders: LedgerOrder[]): PaymentLedger => ({ orders, totals: { orders: 0, charges: 0, chargedFen: 0, refundedFen: 0, refundPendingFen: 0, refundAbnormalFen: 0 } });
 const his = (bookings: LedgerBooking[]): HisLedger => ({ bookings, totals: { booked: 0, cancelled: 0, replays: 0, conflicts: { existingRegistration: 0, slotTaken: 0, keyReused: 0 } } });
 const journal = (rows: [string, string | null, string][], integrity = 'ok'): JournalView => ({
-  payments: rows.map(([no, session, state]) => ({ merchantOrderNo: no, sessionId: session, state, final: ['used', 'closed', 'refunded'].includes(state) })),
+  payments: rows.map(([no, session, state]) => ({ merchantOrderNo: no, sessionId: session, state, final: ['used', 'closed', 'refunded', 'refund-abnormal'].includes(state) })),
   integrity,
 });
 
@@ -64,5 +65,21 @@ describe('the soak audit', () => {
     const r = auditSoak(1, ledger([paid('A'), paid('B', { tradeState: 'REFUND', refundedFen: 5000 })]), his([]), journal([['A', 's1', 'refunded'], ['B', 's2', 'refunded']]));
     expect(r.unrefundedOrphans).toBe(1);
     expect(r.details.unrefundedOrphans).toEqual(['A']);
+  });
+
+  it('reports a refund the gateway gave up (ABNORMAL) that the kiosk journaled as such: not an orphan, not a double charge, not open', () => {
+    const abnormal = paid('A', { tradeState: 'REFUND', refundAbnormalFen: 5000 });
+    // the same session paid again afterwards and was booked
+    const r = auditSoak(1, ledger([abnormal, paid('B')]), his([booking('B')]), journal([['A', 's1', 'refund-abnormal'], ['B', 's1', 'used']]));
+    expect(r).toMatchObject({ doubleCharges: 0, lostPaidRegistrations: 0, nonFinalOrders: 0, unrefundedOrphans: 0 });
+    expect(r.details.refundAbnormal).toEqual(['A (5000 fen)']);
+  });
+
+  it('does not excuse an ABNORMAL refund the kiosk journaled as refunded (it pretended) or left open', () => {
+    const pretended = auditSoak(1, ledger([paid('A', { tradeState: 'REFUND', refundAbnormalFen: 5000 })]), his([]), journal([['A', 's1', 'refunded']]));
+    expect(pretended.unrefundedOrphans).toBe(1);
+    expect(pretended.details.refundAbnormal).toEqual([]);
+    const open = auditSoak(1, ledger([paid('A', { tradeState: 'REFUND', refundAbnormalFen: 5000 })]), his([]), journal([['A', 's1', 'refunding']]));
+    expect(open).toMatchObject({ nonFinalOrders: 1, unrefundedOrphans: 1 });
   });
 });

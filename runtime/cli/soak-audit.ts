@@ -11,11 +11,16 @@
  *   than one order with net paid > 0 at the end.
  * - lostPaidRegistrations: orders the journal marks `used` (paid, and the money spent on a booking)
  *   for which the HIS has no booking, or whose money the gateway does not hold (net paid ≤ 0).
- * - nonFinalOrders: journal payments rows not in a final state (used, closed, refunded), plus
+ * - nonFinalOrders: journal payments rows not in a final state (used, closed, refunded, refund-abnormal), plus
  *   gateway orders still NOTPAY or USERPAYING (an order nobody closed — e.g. one the journal never
  *   knew), plus gateway refunds still PROCESSING. Each order counted once.
  * - unrefundedOrphans: gateway orders with net paid > 0 and no booking for them: the patient paid
  *   and has neither a registration nor the money back.
+ * - refundAbnormal (reported in `details` only, not a failure): orders the journal marks
+ *   `refund-abnormal` — the gateway gave the refund up (ABNORMAL), the merchant still holds the money
+ *   and staff hand it over (HQ was told). Their ABNORMAL amount is not counted as kept money: such an
+ *   order is neither an unrefunded orphan nor a second paid order of its session. An ABNORMAL refund
+ *   the journal calls anything else (e.g. `refunded`) is not excused: the kiosk pretended.
  * - journalIntegrity: "ok" when SQLite's integrity_check and foreign_key_check pass, every session's
  *   events are numbered 1..last_seq without a gap, and no session is left open; else what failed.
  */
@@ -37,7 +42,7 @@ export interface JournalView {
   integrity: string;
 }
 
-const FINAL = new Set(['used', 'closed', 'refunded']);
+const FINAL = new Set(['used', 'closed', 'refunded', 'refund-abnormal']);
 
 /** Read what the audit needs from the journal file (read-only; the agent must have stopped). */
 export function readJournalForAudit(path: string): JournalView {
@@ -66,9 +71,12 @@ export function readJournalForAudit(path: string): JournalView {
   }
 }
 
-export function auditSoak(iterations: number, pay: PaymentLedger, his: HisLedger, journal: JournalView): SoakCounts & { details: Record<string, string[]> } {
+export function auditSoak(iterations: number, pay: PaymentLedger, his: HisLedger, journal: JournalView): SoakCounts & { details: Record<string, string[]> & { refundAbnormal: string[] } } {
   const booked = new Set(his.bookings.filter((b) => b.status === 'booked').map((b) => b.paymentOrderNo));
-  const netPaid = new Map(pay.orders.map((o) => [o.outTradeNo, o.paidFen - o.refundedFen]));
+  // refunds the gateway gave up, which the kiosk journaled as such (and told HQ): staff hand that money over
+  const reportedAbnormal = new Set(journal.payments.filter((p) => p.state === 'refund-abnormal').map((p) => p.merchantOrderNo));
+  const handedOverFen = (o: PaymentLedger['orders'][number]) => (reportedAbnormal.has(o.outTradeNo) ? o.refundAbnormalFen : 0);
+  const netPaid = new Map(pay.orders.map((o) => [o.outTradeNo, o.paidFen - o.refundedFen - handedOverFen(o)]));
   const sessionOf = new Map(journal.payments.map((p) => [p.merchantOrderNo, p.sessionId]));
 
   const charged = pay.orders.filter((o) => o.charges > 1).map((o) => o.outTradeNo);
@@ -89,7 +97,8 @@ export function auditSoak(iterations: number, pay: PaymentLedger, his: HisLedger
     if (o.refundPendingFen > 0) nonFinal.add(o.outTradeNo);
   }
 
-  const orphans = pay.orders.filter((o) => o.paidFen - o.refundedFen > 0 && !booked.has(o.outTradeNo)).map((o) => o.outTradeNo);
+  const orphans = pay.orders.filter((o) => (netPaid.get(o.outTradeNo) ?? 0) > 0 && !booked.has(o.outTradeNo)).map((o) => o.outTradeNo);
+  const abnormal = pay.orders.filter((o) => o.refundAbnormalFen > 0 && reportedAbnormal.has(o.outTradeNo)).map((o) => `${o.outTradeNo} (${o.refundAbnormalFen} fen)`);
 
   return {
     iterations,
@@ -98,6 +107,6 @@ export function auditSoak(iterations: number, pay: PaymentLedger, his: HisLedger
     nonFinalOrders: nonFinal.size,
     unrefundedOrphans: orphans.length,
     journalIntegrity: journal.integrity,
-    details: { doubleCharges: [...charged, ...twice], lostPaidRegistrations: lost, nonFinalOrders: [...nonFinal], unrefundedOrphans: orphans },
+    details: { doubleCharges: [...charged, ...twice], lostPaidRegistrations: lost, nonFinalOrders: [...nonFinal], unrefundedOrphans: orphans, refundAbnormal: abnormal },
   };
 }

@@ -219,7 +219,8 @@ export const soakCommand: CliCommand = async (args, io) => {
     const summary =
       `soak: ${iterations} sessions in ${((Date.now() - started) / 1000).toFixed(1)} s, ${killsDone} kills (SIGKILL), ${runs} agent runs; outcomes ${JSON.stringify(outcomes)}; ` +
       `gateway ${totals.orders} orders, ${totals.charges} charges, ${totals.refundedFen / 100} yuan refunded, ${delivered} notifications delivered (${notifications} counted by finished runs); ` +
-      `HIS ${hisLedger.totals.booked} bookings (${unpaidBookings} refunded after all), ${hisLedger.totals.conflicts.slotTaken} slot-taken, ${hisLedger.totals.replays} replays`;
+      `HIS ${hisLedger.totals.booked} bookings (${unpaidBookings} refunded after all), ${hisLedger.totals.conflicts.slotTaken} slot-taken, ${hisLedger.totals.replays} replays` +
+      (details.refundAbnormal.length ? `; ${details.refundAbnormal.length} refund(s) ABNORMAL, reported for staff to hand over: ${details.refundAbnormal.slice(0, 5).join(', ')}` : '');
     if (v.json) {
       io.out(line);
       io.err(summary);

@@ -152,6 +152,37 @@ describe('the payment machine’s journal actors', () => {
   });
 });
 
+describe('a refund the gateway gives up (ABNORMAL)', () => {
+  it('in a live session: the payment ends refund-abnormal, the journal says so with the refund number, HQ gets payment.refund-abnormal once, nothing is left to reconcile', async () => {
+    const gateway = backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 500 }).payment!;
+    const adopted: string[] = [];
+    const clients = backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 500 });
+    flows = createFlowRuntime({ journal, backends: { ...clients, payment: gateway }, kiosk: { id: 'test-kiosk-01', name: '测试机' }, retryPauseMs: () => 10, onUnfinishedOrder: (no) => adopted.push(no) });
+    const s = flows.startSession('hospitalRegistration');
+    await toPayment(s);
+    await eventually('QR shown', () => child(s)?.getSnapshot().context.codeUrl || undefined);
+    const no = child(s)!.getSnapshot().context.outTradeNo;
+    // the slot goes to someone else just before the booking: the fee must go back — to a closed card
+    bo.his.injectFault({ route: 'register', mode: 'slot-taken', times: 1 });
+    bo.payment.refundsEndAbnormal(no);
+    bo.payment.pay(no);
+    await eventually('money not returned screen', () => step(s).includes('moneyReturned'));
+    const result = (s.actor.getSnapshot().context as { payment: { final: string; wasPaid: boolean; refundNo: string } | null }).payment;
+    expect(result).toMatchObject({ final: 'refund-abnormal', wasPaid: true, refundNo: refundNoFor(no) });
+    expect(journal.payments.get(no)).toMatchObject({ state: 'refund-abnormal', refundNo: refundNoFor(no) });
+    expect(journal.payments.get(no).finalAt).not.toBeNull();
+    const events = journal.outbox.claim({ limit: 50 }).filter((e) => e.kind === 'payment.refund-abnormal');
+    expect(events.map((e) => e.payload)).toEqual([expect.objectContaining({ merchantOrderNo: no, refundNo: refundNoFor(no), amountFen: bo.payment.order(no)!.amountFen, sessionId: s.id })]);
+    expect(bo.payment.order(no)).toMatchObject({ charges: 1, refundedFen: 0, refundAbnormalFen: bo.payment.order(no)!.amountFen });
+    s.actor.send({ type: 'DONE' });
+    expect(await s.ended).toBe('not-registered');
+    expect(adopted).toEqual([]);
+    expect(journal.payments.listUnfinished()).toEqual([]);
+    // the gateway's answer that ended the payment is in the session's audit trail
+    expect(JSON.stringify(journal.sessions.events(s.id).map((e) => e.event))).toContain('"status":"ABNORMAL"');
+  });
+});
+
 describe('TransitionWrites', () => {
   it('holds a hosted session’s writes for its next journaled transition and never lets a failing write break it', () => {
     const done: string[] = [];

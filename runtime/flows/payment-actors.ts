@@ -33,6 +33,7 @@ import {
   type PaymentRecordChange,
   type RefundInput,
 } from '../../state-machines/payment.machine.ts';
+import { markRefundAbnormal } from '../recovery/reconcile.ts';
 import type { FlowLog } from './log.ts';
 import type { TransitionWrites } from './transition-writes.ts';
 
@@ -48,7 +49,8 @@ export interface PaymentActorsOptions {
 /**
  * Apply one `recordPayment` change to the journal, respecting the row's rules: a final row is never
  * left; `used` goes through `paid`; `refunded` needs the stable refund number (stored first if the
- * gateway refunded before we recorded it). Runs in one transaction (a savepoint inside another).
+ * gateway refunded before we recorded it); `refund-abnormal` likewise, and queues
+ * `payment.refund-abnormal` for HQ with it. Runs in one transaction (a savepoint inside another).
  */
 export function applyPaymentChange(journal: Journal, change: PaymentRecordChange, log?: FlowLog): void {
   journal.transaction(() => {
@@ -75,6 +77,12 @@ export function applyPaymentChange(journal: Journal, change: PaymentRecordChange
         if (!row.refundNo) journal.payments.beginRefund(change.outTradeNo, change.refundNo ?? refundNoFor(change.outTradeNo));
         journal.payments.setState(change.outTradeNo, 'refunded', details);
         return;
+      case 'refund-abnormal': {
+        const refundNo = row.refundNo ?? change.refundNo ?? refundNoFor(change.outTradeNo);
+        markRefundAbnormal(journal, change.outTradeNo, refundNo, change.detail ?? `refund ${refundNo} is ABNORMAL at the gateway: staff must hand the money over`);
+        log?.error(`payment ${change.outTradeNo}: refund ${refundNo} is ABNORMAL at the gateway; staff must hand the money over (HQ told)`);
+        return;
+      }
       default:
         journal.payments.setState(change.outTradeNo, change.state, details);
     }

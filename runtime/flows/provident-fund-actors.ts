@@ -1,6 +1,7 @@
 /**
  * The provident-fund statement machine's actors (state-machines/provident-fund.machine.ts).
- * `fetchStatement` is a read at the centre: repeating it (a restored flow) changes nothing there.
+ * `fetchStatement` is a read at the centre: repeating it (a restored flow) changes nothing there;
+ * so is `identifyBySocialSecurityCode` (who a scanned 电子社保卡 QR belongs to).
  * Printing is the shared `printReceipt` actor (print-actors.ts).
  */
 import { fromPromise } from 'xstate';
@@ -25,10 +26,11 @@ export function providentFundImplementations(o: ProvidentFundActorsOptions) {
       if (!o.centre) throw notConfigured();
       return o.centre.statement(input, { signal });
     }),
-    // No e-social-security-card service is wired yet (its QR content is not public): the person is
-    // asked to use the ID card instead (the machine shows "code not recognised").
-    identifyBySocialSecurityCode: fromPromise<{ idNumber: string; name: string }, { code: string }>(async () => {
-      throw new BackendError('providentFund', 'rejected', 'not-done', 'CODE_NOT_SUPPORTED', 'e-social-security-card codes cannot be resolved on this kiosk yet; please use the ID card');
+    // The centre resolves a scanned 电子社保卡 code (through the social-security platform; a read).
+    // CODE_INVALID / CODE_EXPIRED send the person back to identifying ("code not recognised").
+    identifyBySocialSecurityCode: fromPromise<{ idNumber: string; name: string }, { code: string }>(async ({ input, signal }) => {
+      if (!o.centre) throw notConfigured();
+      return o.centre.personBySocialSecurityCode({ code: input.code }, { signal });
     }),
   };
   const actions = {

@@ -2,6 +2,7 @@
  * The hospital registration machine's actors (state-machines/registration.machine.ts) backed by the
  * HIS adapter, and what recovery reads from a registration snapshot.
  *
+ * `identifyByMedicalInsurance` asks the HIS who a scanned medical-insurance e-voucher belongs to.
  * `register` is idempotent by the key the machine keeps in context (`${sessionId}-R${n}`, made in
  * the transition before the first call, so it is journaled before the HIS sees it): a repeated
  * request returns the same booking. The lists (departments, doctors, slots, today's
@@ -21,10 +22,9 @@ export function registrationActors(o: { his?: His }) {
     return o.his;
   };
   return {
-    // No medical-insurance platform is wired yet: the patient is asked to use the ID card instead.
-    identifyByMedicalInsurance: fromPromise<Patient, { code: string }>(async () => {
-      throw new BackendError('his', 'rejected', 'not-done', 'CODE_NOT_SUPPORTED', 'medical-insurance e-vouchers cannot be resolved on this kiosk yet; please use the ID card');
-    }),
+    // The HIS resolves the scanned 医保电子凭证 through the medical-insurance platform (a read);
+    // VOUCHER_INVALID / VOUCHER_EXPIRED send the patient back to identifying with the reason.
+    identifyByMedicalInsurance: fromPromise<Patient, { code: string }>(({ input, signal }) => his().patientByInsuranceVoucher({ code: input.code }, { signal })),
     todaysRegistrations: fromPromise<Registration[], { idNumber: string; date: string }>(({ input, signal }) => his().todaysRegistrations(input, { signal })),
     departments: fromPromise<Department[], Record<string, never>>(({ signal }) => his().departments({ signal })),
     doctors: fromPromise<Doctor[], { departmentId: string; date: string }>(({ input, signal }) => his().doctors(input, { signal })),

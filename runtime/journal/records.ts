@@ -303,10 +303,13 @@ export class PrintJobJournal {
  * journaled (before the gateway is called) → awaiting-payment | unknown → paid → used (final).
  * Not paid by the deadline → closing → closed (final). Paid but not used → refunding → refunded (final).
  * `unknown` means a call's result is not known: the order must be queried.
+ * refunding → `refund-abnormal` (final, alarmed): the gateway gave the refund up (WeChat Pay ABNORMAL,
+ * e.g. the payer's bank card is closed); the money is still with the merchant and staff hand it over —
+ * nothing is retried automatically, HQ is told (outbox `payment.refund-abnormal`).
  */
-export type PaymentState = 'journaled' | 'awaiting-payment' | 'unknown' | 'paid' | 'used' | 'closing' | 'closed' | 'refunding' | 'refunded';
-export const FINAL_PAYMENT_STATES: readonly PaymentState[] = ['used', 'closed', 'refunded'];
-const PAYMENT_STATES: readonly PaymentState[] = ['journaled', 'awaiting-payment', 'unknown', 'paid', 'used', 'closing', 'closed', 'refunding', 'refunded'];
+export type PaymentState = 'journaled' | 'awaiting-payment' | 'unknown' | 'paid' | 'used' | 'closing' | 'closed' | 'refunding' | 'refunded' | 'refund-abnormal';
+export const FINAL_PAYMENT_STATES: readonly PaymentState[] = ['used', 'closed', 'refunded', 'refund-abnormal'];
+const PAYMENT_STATES: readonly PaymentState[] = ['journaled', 'awaiting-payment', 'unknown', 'paid', 'used', 'closing', 'closed', 'refunding', 'refunded', 'refund-abnormal'];
 
 export type PaymentMethod = 'nativeQr' | 'paymentCode';
 
@@ -417,7 +420,7 @@ export class PaymentJournal {
       if (p.state !== state) {
         if (FINAL_PAYMENT_STATES.includes(p.state)) refuse(`${p.state} is final`);
         if (state === 'used' && p.state !== 'paid') refuse('only a paid order can be used');
-        if (state === 'refunded' && !p.refundNo) refuse('call beginRefund first so the refund has a stable number');
+        if ((state === 'refunded' || state === 'refund-abnormal') && !p.refundNo) refuse('call beginRefund first so the refund has a stable number');
         if (state === 'journaled') refuse('journaled is the first state only');
       }
       this.update.run({

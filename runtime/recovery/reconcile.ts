@@ -12,6 +12,10 @@
  *     ├─ REFUND → confirm the refund by query → refunded
  *     └─ ORDER_NOT_EXIST → close (makes "never created" certain) → closed
  *
+ * A refund the gateway gave up (status ABNORMAL: e.g. the payer's bank card is closed) is settled as
+ * `refund-abnormal`: final but alarmed — the money is still with the merchant, staff hand it over, HQ
+ * is told (`payment.refund-abnormal`); it is never retried nor reported as refunded.
+ *
  * Never guess: a timeout, a 5xx, an unknown result or a refund still PROCESSING leaves the order
  * open (`settled: false`); the caller retries later with backoff. Every step the gateway confirmed
  * is journaled at once, so a retry (or a crash and another start-up) continues from there.
@@ -23,7 +27,7 @@ import type { Journal, PaymentRecord } from '../journal/journal.ts';
 import { FINAL_PAYMENT_STATES } from '../journal/journal.ts';
 import type { FlowLog } from '../flows/log.ts';
 
-export type SettledAs = 'used' | 'closed' | 'refunded';
+export type SettledAs = 'used' | 'closed' | 'refunded' | 'refund-abnormal';
 
 export type ReconcileResult =
   | { outTradeNo: string; settled: true; final: SettledAs; detail: string; booking: Pick<Registration, 'bookingId' | 'queueNumber'> | null }
@@ -45,6 +49,33 @@ const codeOf = (e: unknown): string => (e && typeof e === 'object' && typeof (e 
 const why = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 class StillOpen extends Error {}
+
+/**
+ * The gateway gave a refund up (ABNORMAL): in one transaction the order's journal row becomes
+ * `refund-abnormal` (final, alarmed; the refund number stored first if it was not) and
+ * `payment.refund-abnormal` {merchantOrderNo, refundNo, amountFen, …} is queued for HQ, where ops hand
+ * the money over. Idempotent: a row already refund-abnormal gets no second event. Returns false (and
+ * does nothing) when the row is final otherwise.
+ */
+export function markRefundAbnormal(journal: Journal, merchantOrderNo: string, refundNo: string, detail: string, now: () => number = Date.now): boolean {
+  return journal.transaction(() => {
+    const row = journal.payments.get(merchantOrderNo);
+    if (row.state === 'refund-abnormal') return true;
+    if (FINAL_PAYMENT_STATES.includes(row.state)) return false;
+    const stored = row.refundNo ?? journal.payments.beginRefund(merchantOrderNo, refundNo).refundNo ?? refundNo;
+    journal.payments.setState(merchantOrderNo, 'refund-abnormal', { detail });
+    journal.outbox.enqueue('payment.refund-abnormal', {
+      code: 'PAYMENT_REFUND_ABNORMAL',
+      merchantOrderNo,
+      refundNo: stored,
+      amountFen: row.amountFen,
+      sessionId: row.sessionId,
+      detail,
+      at: now(),
+    });
+    return true;
+  });
+}
 
 export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps): Promise<ReconcileResult> {
   const no = row.merchantOrderNo;
@@ -96,6 +127,11 @@ export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps):
       return settled('refunded', `refund ${refundNo} confirmed`);
     }
     if (answer.status === 'PROCESSING') return open(`refund ${refundNo} is still processing at the gateway`);
+    if (answer.status === 'ABNORMAL') {
+      const detail = `refund ${refundNo} is ABNORMAL at the gateway: staff must hand the money over`;
+      markRefundAbnormal(journal, no, refundNo, detail);
+      return settled('refund-abnormal', detail);
+    }
     journal.payments.setState(no, 'refunding', { detail: `refund ${refundNo} is ${answer.status}: staff must settle it on the merchant platform` });
     return open(`refund ${refundNo} is ${answer.status}: staff must settle it on the merchant platform`);
   };

@@ -9,6 +9,9 @@ import { openJournal, type Journal } from '../journal/journal.ts';
 import { backOfficeForSimulators, type BackOfficeClients } from '../flows/back-office.ts';
 import { registrationFacts } from '../flows/registration-actors.ts';
 import { Recovery } from './recovery.ts';
+import { startNotifyReceiver } from '../flows/notify-receiver.ts';
+import type { PaymentNotification } from '../../backends/payment/types.ts';
+import { eventually } from '../../backends/test-helpers.ts';
 
 const PATIENT = { idNumber: '110101199003071233', name: '张测试' };
 
@@ -153,6 +156,58 @@ describe('start-up recovery', () => {
     expect(journal.payments.get(s.outTradeNo).state).toBe('refunded');
     expect(journal.outbox.claim({ limit: 20 }).map((e) => e.kind)).toContain('payment.reconciled');
     r.stop();
+  });
+
+  it('a refund the gateway gives up (ABNORMAL) settles as refund-abnormal: final, never "refunded", HQ told once, not retried at the next start', async () => {
+    const s = interruptedSession({ paid: true });
+    await create(s.outTradeNo);
+    bo.payment.pay(s.outTradeNo);
+    bo.payment.refundsEndAbnormal(s.outTradeNo);
+    const r = recovery();
+    const report = await r.start();
+    expect(report.orders).toEqual([expect.objectContaining({ outTradeNo: s.outTradeNo, settled: true, final: 'refund-abnormal' })]);
+    expect(report.stillOpen).toEqual([]);
+    expect(journal.payments.get(s.outTradeNo)).toMatchObject({ state: 'refund-abnormal', refundNo: refundNoFor(s.outTradeNo) });
+    const events = journal.outbox.claim({ limit: 50 });
+    expect(events.filter((e) => e.kind === 'payment.refund-abnormal').map((e) => e.payload)).toEqual([
+      expect.objectContaining({ code: 'PAYMENT_REFUND_ABNORMAL', merchantOrderNo: s.outTradeNo, refundNo: refundNoFor(s.outTradeNo), amountFen: 5000 }),
+    ]);
+    expect(events.find((e) => e.kind === 'payment.reconciled')?.payload).toMatchObject({ final: 'refund-abnormal' });
+    expect(bo.payment.order(s.outTradeNo)).toMatchObject({ refundedFen: 0, refundAbnormalFen: 5000 });
+    await r.whenSettled();
+    r.stop();
+    // another start: nothing left to do, no second event, no second refund
+    const again = await recovery().start();
+    expect(again.orders).toEqual([]);
+    expect(journal.outbox.claim({ limit: 50 }).filter((e) => e.kind === 'payment.refund-abnormal')).toEqual([]);
+    expect(bo.payment.order(s.outTradeNo)!.refunds).toHaveLength(1);
+  });
+
+  it('a refund still processing stays open; the gateway’s REFUND.ABNORMAL notification settles it at once (queried, not trusted)', async () => {
+    const notes: PaymentNotification[] = [];
+    const receiver = await startNotifyReceiver({ onNotification: (note) => notes.push(note) });
+    try {
+      bo.payment.configure({ refundProcessingMs: 700, notifyUrl: receiver.url });
+      const s = interruptedSession({ paid: true });
+      await create(s.outTradeNo);
+      bo.payment.pay(s.outTradeNo);
+      bo.payment.refundsEndAbnormal(s.outTradeNo);
+      // the next try would be a minute away
+      const r = new Recovery({ journal, gateway: clients.payment!, his: clients.his!, facts: { hospitalRegistration: registrationFacts }, retry: { firstMs: 60_000, maxMs: 60_000 } });
+      running.push(r);
+      const report = await r.start();
+      expect(report.stillOpen).toEqual([s.outTradeNo]);
+      expect(journal.payments.get(s.outTradeNo).state).toBe('refunding');
+      // not a notification for an order recovery holds: ignored
+      expect(r.notified({ id: 'X', eventType: 'REFUND.ABNORMAL', outTradeNo: 'SOMEONEELSE1', amountFen: 1, createTime: '' })).toBe(false);
+      const note = await eventually('REFUND.ABNORMAL notified', () => notes.find((x) => x.eventType === 'REFUND.ABNORMAL'), 3_000);
+      expect(r.notified(note)).toBe(true);
+      await r.whenSettled();
+      expect(journal.payments.get(s.outTradeNo)).toMatchObject({ state: 'refund-abnormal', refundNo: refundNoFor(s.outTradeNo) });
+      expect(journal.outbox.claim({ limit: 50 }).map((e) => e.kind)).toContain('payment.refund-abnormal');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('marks print jobs whose outcome is unknown as not delivered, never to be printed again', async () => {

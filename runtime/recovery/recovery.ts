@@ -21,10 +21,14 @@
  *   retried with backoff until it is settled; nothing is guessed.
  *
  * Orders a running flow leaves unfinished (the payment machine's `pending`: a close or refund the
- * gateway did not confirm in time) are handed over with `adopt()` and settled the same way.
+ * gateway did not confirm in time) are handed over with `adopt()` and settled the same way. A refund
+ * the gateway gives up (ABNORMAL) settles as `refund-abnormal` (final, alarmed: `payment.refund-abnormal`
+ * for HQ, staff hand the money over) — never retried, never "refunded". `notified()` lets a gateway
+ * refund notification (REFUND.SUCCESS / REFUND.ABNORMAL) for an order still open here settle it now
+ * instead of at its next backoff (the notification is only a hint: the gateway is queried).
  */
 import type { His } from '../../backends/his/types.ts';
-import type { PaymentGateway } from '../../backends/payment/types.ts';
+import type { PaymentGateway, PaymentNotification } from '../../backends/payment/types.ts';
 import { FaultCode } from '../../contracts/faults.ts';
 import type { Journal, PaymentRecord, SessionRecord } from '../journal/journal.ts';
 import { FINAL_PAYMENT_STATES } from '../journal/journal.ts';
@@ -169,6 +173,20 @@ export class Recovery {
     this.schedule(outTradeNo, 0);
   }
 
+  /**
+   * A payment notification arrived: a refund event for an order this recovery still holds open is
+   * reconciled now (query, never trusted alone). Returns whether it was. Orders of running sessions
+   * are not touched: their payment machine polls the refund itself.
+   */
+  notified(n: PaymentNotification): boolean {
+    if (this.stopped || n.eventType === 'TRANSACTION.SUCCESS') return false;
+    const entry = this.open.get(n.outTradeNo);
+    if (!entry) return false;
+    this.o.log?.info(`payment ${n.outTradeNo}: gateway notified ${n.eventType}; reconciling now`);
+    this.schedule(n.outTradeNo, 0);
+    return true;
+  }
+
   /** Orders still waiting to be settled. */
   pending(): string[] {
     return [...this.open.keys()];
@@ -220,7 +238,8 @@ export class Recovery {
       } catch (e) {
         this.o.log?.warn(`payment ${outTradeNo}: reconciled as ${r.final}, but the HQ event could not be queued: ${(e as Error).message}`);
       }
-      this.o.log?.info(`payment ${outTradeNo} reconciled: ${r.final} (${r.detail})`);
+      if (r.final === 'refund-abnormal') this.o.log?.error(`payment ${outTradeNo} reconciled: ${r.final} (${r.detail}); HQ is told`);
+      else this.o.log?.info(`payment ${outTradeNo} reconciled: ${r.final} (${r.detail})`);
     } else if (!this.stopped) {
       const entry = this.open.get(outTradeNo) ?? { attempts: 0, timer: null };
       this.open.set(outTradeNo, entry);

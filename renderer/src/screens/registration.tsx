@@ -396,9 +396,20 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
         title: t('reg.title'),
         body: (
           <section className="card card-big">
-            <h2 className="big-text">{t('reg.moneyReturned')}</h2>
-            {why ? <p className="big-text">{why}</p> : null}
-            {view.paymentResult ? <p className="hint">{t('reg.moneyReturnedAmount', { amount: money(view.paymentResult.amountFen) })}</p> : null}
+            {view.paymentResult?.final === 'refund-abnormal' ? (
+              <>
+                <h2 className="big-text">{t('reg.refundAbnormal')}</h2>
+                {why ? <p className="big-text">{why}</p> : null}
+                <p className="big-text">{t('reg.refundAbnormalHint', { amount: money(view.paymentResult.amountFen) })}</p>
+                <Hotline />
+              </>
+            ) : (
+              <>
+                <h2 className="big-text">{t('reg.moneyReturned')}</h2>
+                {why ? <p className="big-text">{why}</p> : null}
+                {view.paymentResult ? <p className="hint">{t('reg.moneyReturnedAmount', { amount: money(view.paymentResult.amountFen) })}</p> : null}
+              </>
+            )}
           </section>
         ),
         actions: (
