@@ -7,6 +7,8 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: '**/*.spec.ts',
+  // the renderer is built (if stale) before any test shows it
+  globalSetup: './tests/build-renderer.ts',
   outputDir: 'test-results/playwright',
   workers: 1,
   timeout: 60_000,

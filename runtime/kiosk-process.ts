@@ -9,6 +9,7 @@ import type { KioskConfig } from '../kiosk-config/schema.ts';
 import { startAgent, type RunningAgent } from './agent.ts';
 import { backOfficeFromConfig } from './flows/back-office.ts';
 import type { ShellConnection, ShellProblemEvent } from './shell/types.ts';
+import { ScreenWatchdog, type ScreenWatchdogOptions } from './screen-watchdog.ts';
 
 export type ShellChoice = 'chromium' | 'parent-port' | 'none';
 
@@ -25,11 +26,14 @@ export interface KioskProcessOptions {
   /** payment notifications are received here (default: a free loopback port) */
   notifyPort?: number;
   env?: NodeJS.ProcessEnv;
+  /** the screen watchdog's timing (it runs whenever there is a shell) */
+  watchdog?: Pick<ScreenWatchdogOptions, 'paintTimeoutMs' | 'checkEveryMs' | 'frameEveryMs' | 'reloadGraceMs'>;
 }
 
 export interface RunningKioskProcess {
   agent: RunningAgent;
   shell?: ShellConnection;
+  watchdog?: ScreenWatchdog;
   /** the renderer URL with this boot's token */
   rendererUrl: string;
   stop(reason?: string): Promise<void>;
@@ -64,7 +68,14 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     screen: { ...(o.bridgePort !== undefined ? { port: o.bridgePort } : {}) },
   });
   const bridge = agent.bridge!;
+  const startedAt = Date.now();
+  const firstPaint = (p: { screen: string }) => {
+    bridge.off('painted', firstPaint);
+    agent.log.info(`screen: first screen (${p.screen}) painted ${Date.now() - startedAt} ms after the agent was up`);
+  };
+  bridge.on('painted', firstPaint);
   let shell: ShellConnection | undefined;
+  let watchdog: ScreenWatchdog | undefined;
   const onProblem = (p: ShellProblemEvent) => {
     agent.log.warn(`screen: ${p.problem}: ${p.detail}`);
     agent.journal.outbox.enqueue('screen.problem', { ...p });
@@ -81,6 +92,13 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     if (shell) {
       shell.on('problem', onProblem);
       await shell.load(bridge.url);
+      watchdog = new ScreenWatchdog({
+        bridge,
+        shell,
+        report: (c) => agent.journal.outbox.enqueue(c.change === 'raised' ? 'fault.raised' : 'fault.cleared', c),
+        log: agent.log,
+        ...o.watchdog,
+      }).start();
     }
   } catch (e) {
     agent.log.error(`the screen's shell could not start: ${(e as Error).message}`);
@@ -92,10 +110,13 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
   return {
     agent,
     ...(shell ? { shell } : {}),
+    ...(watchdog ? { watchdog } : {}),
     rendererUrl: bridge.url,
     async stop(reason = 'stopped') {
       if (stopped) return;
       stopped = true;
+      watchdog?.stop();
+      bridge.off('painted', firstPaint);
       shell?.off('problem', onProblem);
       await shell?.close(reason).catch((e: unknown) => agent.log.warn(`shell close: ${(e as Error).message}`));
       await agent.stop();

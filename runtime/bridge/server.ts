@@ -57,6 +57,8 @@ export interface RunningBridge extends EventEmitter {
   readonly connections: number;
   /** the last screen a renderer said it painted */
   readonly lastPainted: PaintedEvent | undefined;
+  /** the last screen sent to a renderer (seq, agent clock) */
+  readonly lastSent: { seq: number; at: number } | undefined;
   on(event: 'painted', listener: (p: PaintedEvent) => void): this;
   on(event: 'connection' | 'disconnection', listener: (count: number) => void): this;
   close(): Promise<void>;
@@ -96,6 +98,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   const sockets = new Set<WebSocket>();
   let port = 0;
   let lastPainted: PaintedEvent | undefined;
+  let lastSent: { seq: number; at: number } | undefined;
   const hostAllowed = (host: string | undefined) => host === `${HOST}:${port}` || host === `localhost:${port}`;
   const originAllowed = (origin: string | undefined) => origin === undefined || origin === `http://${HOST}:${port}` || origin === `http://localhost:${port}`;
 
@@ -117,7 +120,9 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
   }
 
   const send = (ws: WebSocket, m: AgentMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(m));
+    if (m.type === 'screen') lastSent = { seq: m.seq, at: Date.now() };
   };
   const onScreen = (s: ScreenMessage) => {
     for (const ws of sockets) send(ws, s);
@@ -177,6 +182,7 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
     token: { value: token, enumerable: true },
     connections: { get: () => sockets.size, enumerable: true },
     lastPainted: { get: () => lastPainted, enumerable: true },
+    lastSent: { get: () => lastSent, enumerable: true },
   });
   let closed = false;
   (events as { close: () => Promise<void> }).close = async () => {
