@@ -382,6 +382,9 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
         },
       };
     });
+    // a damaged frame may reject the exchange while the request is still being written: mark the
+    // rejection handled now (it is awaited below) so it never surfaces as an unhandled rejection
+    reply.catch(() => undefined);
     try {
       await this.link.write(encodeRequest(command));
     } catch (e) {

@@ -118,6 +118,8 @@ function deferred<T>(): Deferred<T> {
     resolve = res;
     reject = rej;
   });
+  // it may be rejected (link lost, printer fault) before anyone awaits it: never an unhandled rejection
+  promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
 
