@@ -72,6 +72,8 @@ export interface AgentBackOffice {
   retryPauseMs?: FlowRuntimeOptions['retryPauseMs'];
   /** backoff of reconciliation retries for orders still open (default 1 s doubling to 5 min) */
   recoveryRetry?: { firstMs?: number; maxMs?: number };
+  /** an order the gateway does not know is closed only once it is this old (default 60 s) */
+  notExistGraceMs?: number;
   /** replace payment actors (the soak's deliberately broken variants only) */
   paymentActorOverrides?: FlowRuntimeOptions['paymentActorOverrides'];
   /** session defaults beyond what the config gives (e.g. a short payment deadline in the soak) */
@@ -198,6 +200,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       log,
       facts: { hospitalRegistration: registrationFacts },
       ...(bo.recoveryRetry ? { retry: bo.recoveryRetry } : {}),
+      ...(bo.notExistGraceMs !== undefined ? { notExistGraceMs: bo.notExistGraceMs } : {}),
     });
     recoveryReport = await recovery.start();
     const r = recoveryReport;

@@ -142,6 +142,8 @@ export const soakAgentCommand: CliCommand = async (args, io) => {
       notifyPort: 0,
       retryPauseMs: (tries) => Math.min(200, 20 * (tries + 1)),
       recoveryRetry: { firstMs: 100, maxMs: 1_000 },
+      // loopback: a create on the wire at the kill reaches the simulator within milliseconds
+      notExistGraceMs: 1_500,
       defaults: { hospitalRegistration: { payment: { methods: ['nativeQr', 'paymentCode'], orderDeadlineSeconds: deadlineMs / 1000, settleWaitSeconds: 4 }, takeReceiptSeconds: 2 } },
       paymentActorOverrides: overrides,
     },

@@ -10,7 +10,9 @@
  *     │                                          └─ ORDER_PAID (paid meanwhile) → query again → as SUCCESS
  *     ├─ CLOSED → closed
  *     ├─ REFUND → confirm the refund by query → refunded
- *     └─ ORDER_NOT_EXIST → close (makes "never created" certain) → closed
+ *     └─ ORDER_NOT_EXIST → still open while the order is younger than `notExistGraceMs` (a create
+ *        sent just before the crash may still reach the gateway — a 付款码 charge among them);
+ *        after that, close (makes "never created" certain) → closed
  *
  * A refund the gateway gave up (status ABNORMAL: e.g. the payer's bank card is closed) is settled as
  * `refund-abnormal`: final but alarmed — the money is still with the merchant, staff hand it over, HQ
@@ -43,6 +45,12 @@ export interface ReconcileDeps {
   signal?: AbortSignal;
   /** pauses between refund queries while the gateway says PROCESSING (default 50, 150, 300 ms) */
   refundPollMs?: readonly number[];
+  /**
+   * An order the gateway does not know is not closed before it is this old (default 60 s from its
+   * journal record): the create call may have been on the wire when the agent died.
+   */
+  notExistGraceMs?: number;
+  now?: () => number;
 }
 
 const codeOf = (e: unknown): string => (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : '');
@@ -159,6 +167,9 @@ export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps):
       q = await gateway.queryOrder({ outTradeNo: no }, opts);
     } catch (e) {
       if (codeOf(e) !== 'ORDER_NOT_EXIST') throw Object.assign(new StillOpen(`query order: ${why(e)}`), { code: codeOf(e) });
+      const age = (deps.now ?? Date.now)() - row.createdAt;
+      const grace = deps.notExistGraceMs ?? 60_000;
+      if (age < grace) throw Object.assign(new StillOpen(`not at the gateway yet (${Math.round(age / 1000)} s old): a create sent just before the restart may still arrive; asking again`), { code: 'ORDER_NOT_EXIST' });
       // journaled, but the create never reached the gateway: closing makes that certain
       try {
         await gateway.closeOrder({ outTradeNo: no }, opts);

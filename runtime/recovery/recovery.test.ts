@@ -51,8 +51,8 @@ function interruptedSession(opts: { paid?: boolean } = {}) {
   return { sessionId, outTradeNo, key };
 }
 
-function recovery() {
-  const r = new Recovery({ journal, gateway: clients.payment!, his: clients.his!, facts: { hospitalRegistration: registrationFacts }, retry: { firstMs: 20, maxMs: 100 } });
+function recovery(o: { notExistGraceMs?: number; now?: () => number } = {}) {
+  const r = new Recovery({ journal, gateway: clients.payment!, his: clients.his!, facts: { hospitalRegistration: registrationFacts }, retry: { firstMs: 20, maxMs: 100 }, ...o });
   running.push(r);
   return r;
 }
@@ -77,11 +77,28 @@ describe('start-up recovery', () => {
     expect(journal.sessions.listOpen()).toEqual([]);
   });
 
-  it('closes an order that was journaled but never reached the gateway', async () => {
+  it('closes an order that was journaled but never reached the gateway, once it is old enough that no create can still be on the wire', async () => {
     const s = interruptedSession();
-    const report = await recovery().start();
+    const report = await recovery({ now: () => Date.now() + 61_000 }).start();
     expect(report.orders).toEqual([expect.objectContaining({ outTradeNo: s.outTradeNo, settled: true, final: 'closed' })]);
     expect(journal.payments.get(s.outTradeNo).state).toBe('closed');
+  });
+
+  it('does not close a young order the gateway does not know yet: a 付款码 charge sent just before the crash arrives late, and is refunded', async () => {
+    const s = interruptedSession();
+    const r = recovery({ notExistGraceMs: 60_000 });
+    const report = await r.start();
+    expect(report.orders[0]).toMatchObject({ outTradeNo: s.outTradeNo, settled: false });
+    expect(report.orders[0]!.detail).toContain('not at the gateway yet');
+    expect(journal.payments.get(s.outTradeNo).state).not.toBe('closed');
+    // the request that was on the wire when the agent died: the patient is charged now
+    await create(s.outTradeNo);
+    bo.payment.pay(s.outTradeNo);
+    // reconciliation retries (backoff 20 ms …): paid, no registration → refunded, never lost
+    const deadline = Date.now() + 5_000;
+    while (journal.payments.get(s.outTradeNo).state !== 'refunded' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    expect(journal.payments.get(s.outTradeNo).state).toBe('refunded');
+    expect(bo.payment.order(s.outTradeNo)?.refundedFen).toBe(5000);
   });
 
   it('closes an unpaid order at the gateway', async () => {

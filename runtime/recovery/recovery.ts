@@ -55,6 +55,8 @@ export interface RecoveryOptions {
   facts?: Record<string, SessionFactsReader>;
   /** retry backoff for orders still open: first, doubling, capped (default 1 s … 5 min) */
   retry?: { firstMs?: number; maxMs?: number };
+  /** see ReconcileDeps.notExistGraceMs (default 60 s) */
+  notExistGraceMs?: number;
   now?: () => number;
 }
 
@@ -222,6 +224,8 @@ export class Recovery {
         ...(this.o.his ? { his: this.o.his } : {}),
         registrationKeyOf: (p) => this.registrationKeyOf(p),
         ...(this.o.log ? { log: this.o.log } : {}),
+        ...(this.o.notExistGraceMs !== undefined ? { notExistGraceMs: this.o.notExistGraceMs } : {}),
+        ...(this.o.now ? { now: this.o.now } : {}),
         signal: this.controller.signal,
       });
     } catch (e) {
