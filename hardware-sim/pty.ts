@@ -1,4 +1,37 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+
+/**
+ * Ends a socat a killed simulator left behind on this link path (it would keep the path's old PTY
+ * pair, with no device on its far end) and removes the stale symlink. Linux /proc only; true when
+ * one was ended.
+ */
+export function endLeftBehindSocat(linkPath: string): boolean {
+  let ended = false;
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return false;
+  }
+  for (const pid of pids) {
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!args[0]?.endsWith('socat') || !args.some((a) => a.split(',').includes(`link=${linkPath}`))) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      ended = true;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  rmSync(linkPath, { force: true });
+  return ended;
+}
 
 /**
  * A pair of connected pseudo-terminals made by socat: a real serial port on each end.
@@ -18,6 +51,7 @@ export interface PtyPair {
  */
 export async function openPtyPair(opts: { kioskLink?: string; simLink?: string; timeoutMs?: number } = {}): Promise<PtyPair> {
   const timeoutMs = opts.timeoutMs ?? 5000;
+  for (const link of [opts.kioskLink, opts.simLink]) if (link) endLeftBehindSocat(link);
   // ignoreeof on the kiosk side: the driver may close and reopen its port (doctor, then the agent)
   // without tearing the pair down, as with a real USB-serial adapter.
   const kioskSide = `pty,raw,echo=0,ignoreeof${opts.kioskLink ? `,link=${opts.kioskLink}` : ''}`;

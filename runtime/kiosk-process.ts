@@ -5,6 +5,7 @@
  * (development: simulators first, then this).
  */
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import type { KioskConfig } from '../kiosk-config/schema.ts';
 import { startAgent, type RunningAgent } from './agent.ts';
 import { backOfficeFromConfig } from './flows/back-office.ts';
@@ -83,7 +84,8 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
   try {
     if (o.shell === 'chromium') {
       const { launchChromiumShell } = await import('./shell/chromium.ts');
-      shell = await launchChromiumShell({ headless: o.headless === true, log: agent.log });
+      // the browser's pid lives next to the journal: a browser a killed agent left behind is ended at the next start
+      shell = await launchChromiumShell({ headless: o.headless === true, log: agent.log, pidFile: join(dirname(agent.journalPath), 'chromium-shell.pid') });
     } else if (o.shell === 'parent-port') {
       const { parentPortShell } = await import('./shell/parent-port.ts');
       shell = parentPortShell();

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShellProblemEvent } from './types.ts';
-import { chromiumArgs, launchChromiumShell, restartDelay, safeUrl, type ChromiumShell } from './chromium.ts';
+import { chromiumArgs, endLeftBehindBrowser, launchChromiumShell, restartDelay, safeUrl, type ChromiumShell } from './chromium.ts';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 
 const BG = [10, 120, 200] as const;
 const PAGE = `<!doctype html><html><head><title>zizhu</title></head>
@@ -428,5 +430,40 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
     expect(shell.pid).toBeNull();
     await expect(shell.captureFrame()).rejects.toThrow(/closed/);
     await expect(shell.load(`${app.base}/`)).rejects.toThrow(/closed/);
+  });
+});
+
+describe('a browser left behind by a killed agent', () => {
+  it('is ended at the next start (only when the pid in the pid file still is a Chromium)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zizhu-pidfile-'));
+    const pidFile = join(dir, 'chromium-shell.pid');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // a stand-in whose command line says chromium, in its own process group (as the shell spawns it)
+    const stale = spawn('bash', ['-c', 'exec -a chromium-left-behind sleep 60'], { detached: true, stdio: 'ignore' });
+    const other = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await writeFile(pidFile, `${other.pid}\n`);
+      expect(await endLeftBehindBrowser(pidFile)).toBe(false); // a recycled pid: not ours to kill
+      expect(alive(other.pid!)).toBe(true);
+      await writeFile(pidFile, `${stale.pid}\n`);
+      const exited = new Promise((r) => stale.once('exit', r));
+      expect(await endLeftBehindBrowser(pidFile)).toBe(true);
+      await exited;
+      expect(await endLeftBehindBrowser(join(dir, 'missing.pid'))).toBe(false);
+      await writeFile(pidFile, 'garbage');
+      expect(await endLeftBehindBrowser(pidFile)).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+      stale.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,7 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request, type Response, type Route } from 'playwright-core';
@@ -77,6 +77,33 @@ export interface ChromiumShellOptions {
   /** software rendering (`--disable-gpu`, default true: kiosk GPU drivers are a known crash source) */
   disableGpu?: boolean;
   timing?: Partial<ShellTiming>;
+  /**
+   * Where the running browser's pid is kept. A browser left behind by an agent that was killed
+   * (SIGKILL, power-cycled process) would stay on top of the new one, showing a dead page: at every
+   * start the browser named here is ended first (only if it still is a Chromium).
+   */
+  pidFile?: string;
+}
+
+/** Ends the Chromium process group a previous agent left behind (named in `pidFile`); true when one was ended. */
+export async function endLeftBehindBrowser(pidFile: string): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(pidFile, 'utf8')).trim());
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || !isAlive(pid)) return false;
+  let cmdline = '';
+  try {
+    cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+  } catch {
+    return false; // no /proc (not Linux) or gone: leave it
+  }
+  // a recycled pid belongs to someone else now
+  if (!/chrom/i.test(cmdline)) return false;
+  killGroup(pid, 'SIGKILL');
+  return true;
 }
 
 export interface ChromiumArgsOptions {
@@ -276,6 +303,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
   private readonly backoff: RestartBackoff;
   private readonly timing: ShellTiming;
   private readonly disableGpu: boolean;
+  private readonly pidFile: string | undefined;
   private profileDir: string | null;
   private readonly ownsProfile: boolean;
 
@@ -312,6 +340,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     this.backoff = opts.restart ?? DEFAULT_RESTART;
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.disableGpu = opts.disableGpu ?? true;
+    this.pidFile = opts.pidFile;
     this.profileDir = opts.userDataDir ?? null;
     this.ownsProfile = opts.userDataDir === undefined;
   }
@@ -352,8 +381,10 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
       noSandbox: process.getuid?.() === 0,
       disableGpu: this.disableGpu,
     });
+    if (this.pidFile && (await endLeftBehindBrowser(this.pidFile))) this.log.warn(`chromium shell: ended a browser a previous agent left behind (${this.pidFile})`);
     const proc = new BrowserProcess(this.executablePath, args);
     this.proc = proc;
+    if (this.pidFile && proc.pid > 0) await writeFile(this.pidFile, `${proc.pid}\n`).catch((e: unknown) => this.log.warn(`chromium shell: cannot write ${this.pidFile}: ${(e as Error).message}`));
     void proc.exited.then(() => this.onBrowserExit(gen, proc));
 
     const port = await this.waitForDevToolsPort(proc, dir);
@@ -721,6 +752,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
       this.proc = null;
       if (proc) await proc.stop(3000);
       if (proc && proc.pid > 0 && isAlive(proc.pid)) this.log.error('chromium shell: browser still alive after SIGKILL', { pid: proc.pid });
+      else if (this.pidFile) await rm(this.pidFile, { force: true }).catch(() => {});
       if (this.ownsProfile && this.profileDir) {
         await rm(this.profileDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).catch((e: unknown) =>
           this.log.warn('chromium shell: could not remove the temporary profile', { dir: this.profileDir, error: firstLine(e) }),
