@@ -11,6 +11,8 @@ import { startNotifyReceiver, type NotifyReceiver } from './flows/notify-receive
 import { registrationFacts } from './flows/registration-actors.ts';
 import { Recovery, type RecoveryReport } from './recovery/recovery.ts';
 import { Kiosk } from './kiosk/kiosk.ts';
+import { watchBackOffice, type BackOfficeHealth } from './flows/back-office-health.ts';
+import type { BackendName } from '../backends/errors.ts';
 import { startBridge, type RunningBridge } from './bridge/server.ts';
 import type { SelfTestOutput } from '../state-machines/lifecycle.machine.ts';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +76,8 @@ export interface AgentBackOffice {
   recoveryRetry?: { firstMs?: number; maxMs?: number };
   /** an order the gateway does not know is closed only once it is this old (default 60 s) */
   notExistGraceMs?: number;
+  /** while a back office is unreachable it is probed this often (default 15 s) */
+  healthProbeMs?: number;
   /** replace payment actors (the soak's deliberately broken variants only) */
   paymentActorOverrides?: FlowRuntimeOptions['paymentActorOverrides'];
   /** session defaults beyond what the config gives (e.g. a short payment deadline in the soak) */
@@ -191,8 +195,23 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   let recoveryReport: RecoveryReport | undefined;
   let notifyReceiver: NotifyReceiver | undefined;
   let detachDevices: (() => void) | undefined;
+  // each back office's reachability: to HQ, and to the kiosk's lifecycle (a service whose back office is down is not offered)
+  const latestBackends = new Map<BackendName, { state: 'up' | 'down'; detail: string }>();
+  let backOfficeHealth: BackOfficeHealth | undefined;
   if (opts.backOffice) try {
-    const bo = opts.backOffice;
+    const bo = { ...opts.backOffice };
+    backOfficeHealth = watchBackOffice({
+      clients: bo.clients,
+      ...(bo.healthProbeMs !== undefined ? { probeEveryMs: bo.healthProbeMs } : {}),
+      onChange: (backend, state, detail) => {
+        latestBackends.set(backend, { state, detail });
+        if (state === 'down') log.warn(`back office ${backend} unreachable: ${detail}`);
+        else log.info(`back office ${backend} answers again`);
+        journal.outbox.enqueue('backend.health', { backend, state, detail, at: Date.now() });
+        kiosk?.backendHealth(backend, state, detail);
+      },
+    });
+    bo.clients = backOfficeHealth.clients;
     recovery = new Recovery({
       journal,
       ...(bo.clients.payment ? { gateway: bo.clients.payment } : {}),
@@ -251,6 +270,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     detachDevices?.();
     flows?.close();
     recovery?.stop();
+    backOfficeHealth?.stop();
     await devices.close();
     journal.close();
     await closeLogger(log);
@@ -281,6 +301,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       },
     }).start();
     for (const [device, h] of latestHealth) kiosk.deviceHealth(device, h.faults, h.warnings);
+    for (const [backend, h] of latestBackends) kiosk.backendHealth(backend, h.state, h.detail);
     bridge = await startBridge({ kiosk, rendererDir: opts.screen.rendererDir ?? DEFAULT_RENDERER_DIR, port: opts.screen.port ?? 0, log });
     log.info(`screen: ${bridge.origin} (renderer with this boot's token)`);
   } catch (e) {
@@ -290,6 +311,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     detachDevices?.();
     flows?.close();
     recovery?.stop();
+    backOfficeHealth?.stop();
     await notifyReceiver?.close();
     await devices.close();
     journal.close();
@@ -325,6 +347,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       // sessions still running stay open in the journal: the next start recovers them
       flows?.close();
       recovery?.stop();
+      backOfficeHealth?.stop();
       await notifyReceiver?.close();
       await devices.close();
       log.info('agent stopped cleanly');

@@ -68,7 +68,7 @@ async function rejection(p: Promise<unknown>): Promise<DeviceFault> {
 }
 
 /** Resolve when the driver's health matches; fail (not a timing assertion) if it never does. */
-function healthWhere(printer: ReceiptPrinter, match: (h: PrinterHealth) => boolean, guardMs = 5000): Promise<PrinterHealth> {
+function healthWhere(printer: ReceiptPrinter, match: (h: PrinterHealth) => boolean, guardMs = 15_000): Promise<PrinterHealth> {
   if (match(printer.health)) return Promise.resolve(printer.health);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`health never matched; now ${JSON.stringify(printer.health)}`)), guardMs);
@@ -261,8 +261,8 @@ describe('ReceiptPrinter and its link (the caller opens and closes it)', () => {
       await cable.replug();
       await untilState(simLink, 'up');
       await healthWhere(printer, (h) => h.state === 'ok');
-      await expect.poll(() => printer.health.lastHeardAt, { timeout: 5000 }).toBeGreaterThan(heardBefore);
-      await expect.poll(() => sim.state().asbMask, { timeout: 5000 }).not.toBe(0);
+      await expect.poll(() => printer.health.lastHeardAt, { timeout: 15_000 }).toBeGreaterThan(heardBefore);
+      await expect.poll(() => sim.state().asbMask, { timeout: 15_000 }).not.toBe(0);
       expect((await healthWhere(printer, (h) => h.state === 'ok')).faults).toEqual([]);
     } finally {
       await printer.close();
@@ -271,7 +271,7 @@ describe('ReceiptPrinter and its link (the caller opens and closes it)', () => {
       await cable.unplug();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 45_000);
 });
 
 describe('ReceiptPrinter over a PTY, custom-vkp80 presenter', () => {

@@ -143,6 +143,12 @@ export class Kiosk extends EventEmitter {
     this.lifecycle.send({ type: 'DEVICE_HEALTH', device, faults, warnings });
   }
 
+  /** A back office became unreachable, or answers again (runtime/flows/back-office-health.ts). */
+  backendHealth(backend: 'providentFund' | 'his' | 'payment', state: 'up' | 'down', detail: string): void {
+    if (this.closed) return;
+    this.lifecycle.send({ type: 'BACKEND_HEALTH', backend, state, detail });
+  }
+
   /** A session's machine moved (from the flow runtime). */
   sessionChanged(s: HostedSession): void {
     if (this.session?.hosted.id === s.id) this.queuePush();

@@ -83,7 +83,7 @@ describe('bridge: the agent serves the renderer a masked, validated screen and t
       dataDir: join(dir, 'data'),
       logDir: false,
       console: false,
-      backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 1_000 }), retryPauseMs: () => 20 },
+      backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 1_000 }), retryPauseMs: () => 20, healthProbeMs: 200 },
       screen: { port: 0, rendererDir: join(dir, 'no-renderer-here'), endedShowMs: 300 },
     });
     wsUrl = `ws://127.0.0.1:${agent.bridge!.port}/bridge?token=${agent.bridge!.token}`;
@@ -204,6 +204,32 @@ describe('bridge: the agent serves the renderer a masked, validated screen and t
     expect(r.messages.find((m) => m.type === 'rejected')).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     await post(`${hw.control.url}/devices/printer/load-paper`);
     await r.until('the tile back', (s) => s.kiosk.services[0]?.available === true, 20_000);
+    r.close();
+  });
+
+  it('the provident-fund centre unreachable: the citizen is told and can retry; then the tile says why it is unavailable, and it comes back by itself', async () => {
+    const r = await FakeRenderer.connect(wsUrl);
+    await r.until('in service', (s) => s.kiosk.services[0]?.available === true);
+    bo.providentFund.injectFault({ route: 'statement', mode: 'error', status: 503 });
+    bo.providentFund.injectFault({ route: 'personBySocialSecurityCode', mode: 'error', status: 503 });
+    r.send({ type: 'START_SERVICE', service: 'providentFundStatement' });
+    await r.until('identify', (s) => s.session?.step === 'identifying');
+    await post(`${hw.control.url}/devices/idReader/card-on`, { identity: 'resident' });
+    await r.until('period', (s) => s.session?.step === 'choosingPeriod');
+    await post(`${hw.control.url}/devices/idReader/card-off`);
+    r.send({ type: 'PERIOD_CHOSEN' });
+    await r.until('the fetch failed, retry offered', (s) => s.session?.step === 'fetchFailed');
+    const retry = r.send({ type: 'RETRY' });
+    await r.until('the answer to RETRY', () => r.screens.some((x) => x.inReplyTo === retry));
+    const fetching = r.screens.find((x) => x.inReplyTo === retry)!;
+    expect(fetching.session?.step).toBe('fetching');
+    await r.until('failed again', (s) => s.session?.step === 'fetchFailed' && s.seq > fetching.seq, 10_000);
+    r.send({ type: 'CANCEL' });
+    const down = await r.until('the tile unavailable because the centre is down', (s) => s.session === null && s.kiosk.services[0]?.available === false, 10_000);
+    expect(down.kiosk.services[0]!.reasons.map((x) => x.zh).join()).toContain('公积金中心');
+    bo.providentFund.clearFaults();
+    await r.until('the tile back (the probe found the centre answering)', (s) => s.kiosk.services[0]?.available === true, 10_000);
+    expect(agent.journal.outbox.claim({ limit: 1000 }).filter((e) => e.kind === 'backend.health').map((e) => (e.payload as { state: string }).state)).toEqual(['down', 'up']);
     r.close();
   });
 
