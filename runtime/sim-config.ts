@@ -30,8 +30,13 @@ export async function readRunningSim(dir = defaultSimDir()): Promise<SimDescript
  * The kiosk config for a machine whose devices are the simulator's: an example config
  * (gov-24h by default) with its `devices` pointed at the simulator's ports.
  */
-export async function simKioskConfig(sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample = 'gov-24h', backOffice?: SimBackOffice): Promise<KioskConfig> {
-  return parseKioskConfig(await simConfigJson(sim, example, backOffice), `${example} with simulated devices`);
+export async function simKioskConfig(sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample = 'gov-24h', backOffice?: SimBackOffice, options: SimConfigOptions = {}): Promise<KioskConfig> {
+  return parseKioskConfig(await simConfigJson(sim, example, backOffice, options), `${example} with simulated devices`);
+}
+
+export interface SimConfigOptions {
+  /** promised and service hours 24/7 (try the hospital machine at night) */
+  alwaysOpen?: boolean;
 }
 
 /** The back-office simulators a simulated kiosk talks to (backends/simulators.ts `startBackOffice`). */
@@ -48,9 +53,14 @@ const SIM_STAFF = { id: 'sim-technician' };
 
 export type SimExample = 'gov-24h' | 'hospital-lobby';
 
-export async function simConfigJson(sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample, backOffice?: SimBackOffice): Promise<Record<string, unknown>> {
+export async function simConfigJson(sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample, backOffice?: SimBackOffice, options: SimConfigOptions = {}): Promise<Record<string, unknown>> {
   const raw = JSON.parse(await readFile(join(EXAMPLES, `${example}.json`), 'utf8')) as Record<string, unknown>;
   raw.devices = sim.devicesConfig;
+  if (options.alwaysOpen) {
+    (raw.promisedHours as Record<string, unknown>).weekly = '24/7';
+    (raw.promisedHours as Record<string, unknown>).exceptions = [];
+    for (const service of Object.values((raw.services ?? {}) as Record<string, Record<string, unknown>>)) delete service.hours;
+  }
   if (backOffice) {
     const services = (raw.services ?? {}) as Record<string, unknown>;
     const u = backOffice.urls;
@@ -72,8 +82,8 @@ function simStaffPinHash(): string {
 }
 
 /** Writes `kiosk.json` next to sim.json so `zizhu doctor` and the agent find the simulated machine. */
-export async function writeSimKioskConfig(dir: string, sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample = 'gov-24h', backOffice?: SimBackOffice): Promise<string> {
-  const raw = await simConfigJson(sim, example, backOffice);
+export async function writeSimKioskConfig(dir: string, sim: Pick<SimDescription, 'devicesConfig'>, example: SimExample = 'gov-24h', backOffice?: SimBackOffice, options: SimConfigOptions = {}): Promise<string> {
+  const raw = await simConfigJson(sim, example, backOffice, options);
   parseKioskConfig(raw, `${example} with simulated devices`);
   const file = join(dir, 'kiosk.json');
   await writeFile(file, `${JSON.stringify(raw, null, 2)}\n`);

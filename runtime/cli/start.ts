@@ -11,13 +11,15 @@ import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
 import { readRunningSim, simKioskConfig, writeSimKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV, SIM_STAFF_PIN, type SimExample } from '../sim-config.ts';
 import { startKioskProcess, type RunningKioskProcess } from '../kiosk-process.ts';
 
-const USAGE = `usage: zizhu start [--headless] [--kiosk gov-24h|hospital-lobby] [--shell auto|electron|chromium|none]
+const USAGE = `usage: zizhu start [--headless] [--kiosk gov-24h|hospital-lobby] [--always-open] [--shell auto|electron|chromium|none]
                    [--config FILE] [--data-dir DIR] [--bridge-port N] [--move-aside-corrupt-journal]
   without --config: starts the hardware simulator (or uses the one already running), the back-office
   simulators (provident-fund centre, HIS, payment gateway) and a kiosk configured like the example
   --kiosk (default gov-24h) on them; then the screen in a shell:
   --shell auto (default): Electron when its binary is present and there is a display, else Chromium
-  --headless: no window (Chromium headless); open the printed screen URL in any browser to look`;
+  --headless: no window (Chromium headless); open the printed screen URL in any browser to look
+  --always-open: the simulated machine keeps 24-hour hours (the hospital example opens 07:00–20:00
+    Asia/Shanghai and shows its out-of-hours lockout otherwise, as it should)`;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -34,12 +36,13 @@ export function electronBinary(): string | undefined {
 const hasDisplay = () => Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) || process.platform === 'win32' || process.platform === 'darwin';
 
 export const startCommand: CliCommand = async (args, io) => {
-  let values: { headless?: boolean; config?: string; kiosk?: string; shell?: string; 'data-dir'?: string; 'bridge-port'?: string; 'move-aside-corrupt-journal'?: boolean; help?: boolean };
+  let values: { headless?: boolean; 'always-open'?: boolean; config?: string; kiosk?: string; shell?: string; 'data-dir'?: string; 'bridge-port'?: string; 'move-aside-corrupt-journal'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
       options: {
         headless: { type: 'boolean' },
+        'always-open': { type: 'boolean' },
         config: { type: 'string' },
         kiosk: { type: 'string' },
         shell: { type: 'string' },
@@ -120,8 +123,9 @@ export const startCommand: CliCommand = async (args, io) => {
     env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
     process.env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
     const backOffice = { urls: bo.urls, merchantId: bo.merchantId };
-    configFile = await writeSimKioskConfig(simDir, devices, example, backOffice);
-    config = await simKioskConfig(devices, example, backOffice);
+    const simOptions = { alwaysOpen: values['always-open'] === true };
+    configFile = await writeSimKioskConfig(simDir, devices, example, backOffice, simOptions);
+    config = await simKioskConfig(devices, example, backOffice, simOptions);
   }
 
   const header = () => {

@@ -19,7 +19,7 @@ describe('zizhu start --headless', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zizhu-start-'));
-    child = spawn(process.execPath, [BIN, 'start', '--headless', '--data-dir', join(dir, 'data')], {
+    child = spawn(process.execPath, [BIN, 'start', '--headless', '--kiosk', 'hospital-lobby', '--always-open', '--data-dir', join(dir, 'data')], {
       cwd: dir,
       env: { ...process.env, ZIZHU_SIM_DIR: join(dir, 'sim') },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,7 +62,10 @@ describe('zizhu start --headless', () => {
     });
     ws.close();
     expect(first.type).toBe('screen');
-    expect(first.kiosk.services.map((s) => s.service)).toEqual(['providentFundStatement']);
+    expect(first.kiosk.services.map((s) => s.service)).toEqual(['hospitalRegistration']);
+    // --always-open: the hospital machine is open whatever the time of day
+    expect(first.kiosk.status).not.toBe('outOfHours');
+    expect(first.kiosk.services[0]!.reasons.map((r) => r.code)).not.toContain('SERVICE_CLOSED');
   }, 60_000);
 
   it('stops everything on SIGTERM and says so', async () => {
