@@ -56,7 +56,7 @@ describe('zizhu start --headless', () => {
     expect(await page.text()).toContain('<div id="root">');
     const u = new URL(url);
     const ws = new WebSocket(`ws://${u.host}/bridge?token=${u.searchParams.get('token')}`);
-    const first = await new Promise<{ type: string; kiosk: { status: string; services: { service: string }[] } }>((res, rej) => {
+    const first = await new Promise<{ type: string; kiosk: { status: string; services: { service: string; reasons: { code: string }[] }[] } }>((res, rej) => {
       ws.once('message', (d) => res(JSON.parse(d.toString())));
       ws.once('error', rej);
     });
