@@ -68,6 +68,45 @@ export function Action(props: {
   );
 }
 
+/** The step's one emphasised button. */
+export function primary(event: UiEvent, label: ReactNode): ReactNode {
+  return (
+    <Action event={event} kind="primary">
+      {label}
+    </Action>
+  );
+}
+
+/** What a flow screen is made of (the frame adds the title bar, 取消 and the idle overlay). */
+export interface StepParts {
+  title: string;
+  body: ReactNode;
+  actions: ReactNode;
+  /** the step offers 取消 (not while paper or money is moving, not where 完成 ends it) */
+  cancel: boolean;
+}
+
+/** A step that says one thing and offers one way on: a heading, maybe a problem, a hint; maybe 返回, and one primary button. */
+export function messageStep(o: { title: string; heading: string; problem?: string | null; hint?: string; back?: string; primary: { event: UiEvent; label: string }; cancel: boolean }): StepParts {
+  return {
+    title: o.title,
+    body: (
+      <section className="card card-big">
+        <h2 className="big-text">{o.heading}</h2>
+        {o.problem ? <Problem>{o.problem}</Problem> : null}
+        {o.hint ? <p className="hint">{o.hint}</p> : null}
+      </section>
+    ),
+    actions: (
+      <>
+        {o.back ? <Action event={{ type: 'BACK' }}>{o.back}</Action> : null}
+        {primary(o.primary.event, o.primary.label)}
+      </>
+    ),
+    cancel: o.cancel,
+  };
+}
+
 /** A local (non-event) button, e.g. scroll or keypad. */
 export function LocalButton(props: { onClick: () => void; kind?: ButtonKind; disabled?: boolean; label?: string; className?: string; children: ReactNode; testId?: string }) {
   return (

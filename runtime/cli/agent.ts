@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
 import { type CliCommand, type CliIo, Exit } from './io.ts';
-import { ConfigError, loadKioskConfig } from '../../kiosk-config/schema.ts';
-import { JournalError } from '../journal/journal.ts';
+import { loadConfigFor, parseKioskArgs, processOptionsOf } from './kiosk-options.ts';
 import { startKioskProcess, type RunningKioskProcess, type ShellChoice } from '../kiosk-process.ts';
 
 const USAGE = `usage: zizhu agent --config FILE [--shell chromium|parent-port|none] [--headless] [--data-dir DIR] [--bridge-port N] [--move-aside-corrupt-journal]
@@ -21,29 +19,9 @@ export async function runUntilStopped(p: RunningKioskProcess, io: CliIo, name: s
 }
 
 export const agentCommand: CliCommand = async (args, io) => {
-  let values: { config?: string; shell?: string; headless?: boolean; 'data-dir'?: string; 'bridge-port'?: string; 'move-aside-corrupt-journal'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string' },
-        shell: { type: 'string' },
-        headless: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        'bridge-port': { type: 'string' },
-        'move-aside-corrupt-journal': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    io.err(`zizhu agent: ${(e as Error).message}\n${USAGE}`);
-    return Exit.BAD_INPUT;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return Exit.OK;
-  }
+  const parsed = parseKioskArgs('agent', USAGE, args, io, {});
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   if (!values.config) {
     io.err(`zizhu agent: --config FILE is required\n${USAGE}`);
     return Exit.BAD_INPUT;
@@ -53,32 +31,19 @@ export const agentCommand: CliCommand = async (args, io) => {
     io.err(`zizhu agent: --shell must be chromium, parent-port or none, got "${values.shell}"`);
     return Exit.BAD_INPUT;
   }
-  const bridgePort = values['bridge-port'] === undefined ? undefined : Number(values['bridge-port']);
-  if (bridgePort !== undefined && !(Number.isInteger(bridgePort) && bridgePort >= 0 && bridgePort < 65536)) {
-    io.err(`zizhu agent: --bridge-port must be a port number, got "${values['bridge-port']}"`);
-    return Exit.BAD_INPUT;
-  }
-  let config;
-  try {
-    config = loadKioskConfig(values.config);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    io.err(`zizhu agent: ${values.config} is not a valid kiosk config (zizhu config check ${values.config} lists every problem)`);
-    return Exit.BAD_INPUT;
-  }
+  const config = loadConfigFor('agent', values.config, io);
+  if (!config) return Exit.BAD_INPUT;
   let p: RunningKioskProcess;
   try {
     p = await startKioskProcess({
       config,
       shell,
       headless: values.headless === true,
-      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-      ...(bridgePort !== undefined ? { bridgePort } : {}),
-      moveAsideCorruptJournal: values['move-aside-corrupt-journal'] === true,
+      ...processOptionsOf(values),
     });
   } catch (e) {
     io.err(`zizhu agent: ${(e as Error).message}`);
-    return e instanceof JournalError ? Exit.FAULT : Exit.FAULT;
+    return Exit.FAULT;
   }
   io.out(`zizhu agent: kiosk ${config.id} — screen ${p.agent.bridge!.origin} (shell: ${shell})`);
   await runUntilStopped(p, io, 'zizhu agent');

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { type CliCommand, Exit } from './io.ts';
-import { ConfigError, loadKioskConfig, type KioskConfig } from '../../kiosk-config/schema.ts';
-import { JournalError } from '../journal/journal.ts';
+import type { KioskConfig } from '../../kiosk-config/schema.ts';
+import { loadConfigFor, parseKioskArgs, processOptionsOf } from './kiosk-options.ts';
 import { defaultSimDir, startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
 import { readRunningSim, simKioskConfig, writeSimKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV, SIM_STAFF_PIN, type SimExample } from '../sim-config.ts';
@@ -36,31 +35,9 @@ export function electronBinary(): string | undefined {
 const hasDisplay = () => Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) || process.platform === 'win32' || process.platform === 'darwin';
 
 export const startCommand: CliCommand = async (args, io) => {
-  let values: { headless?: boolean; 'always-open'?: boolean; config?: string; kiosk?: string; shell?: string; 'data-dir'?: string; 'bridge-port'?: string; 'move-aside-corrupt-journal'?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        headless: { type: 'boolean' },
-        'always-open': { type: 'boolean' },
-        config: { type: 'string' },
-        kiosk: { type: 'string' },
-        shell: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'bridge-port': { type: 'string' },
-        'move-aside-corrupt-journal': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    io.err(`zizhu start: ${(e as Error).message}\n${USAGE}`);
-    return Exit.BAD_INPUT;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return Exit.OK;
-  }
+  const parsed = parseKioskArgs('start', USAGE, args, io, { 'always-open': { type: 'boolean' }, kiosk: { type: 'string' } });
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   const example = (values.kiosk ?? 'gov-24h') as SimExample;
   if (example !== 'gov-24h' && example !== 'hospital-lobby') {
     io.err(`zizhu start: --kiosk must be gov-24h or hospital-lobby, got "${values.kiosk}"`);
@@ -71,11 +48,7 @@ export const startCommand: CliCommand = async (args, io) => {
     io.err(`zizhu start: --shell must be auto, electron, chromium or none, got "${shellArg}"`);
     return Exit.BAD_INPUT;
   }
-  const bridgePort = values['bridge-port'] === undefined ? undefined : Number(values['bridge-port']);
-  if (bridgePort !== undefined && !(Number.isInteger(bridgePort) && bridgePort >= 0 && bridgePort < 65536)) {
-    io.err(`zizhu start: --bridge-port must be a port number, got "${values['bridge-port']}"`);
-    return Exit.BAD_INPUT;
-  }
+  const bridgePort = values['bridge-port'];
   const headless = values.headless === true;
   const electron = electronBinary();
   if (shellArg === 'electron' && !electron) {
@@ -97,13 +70,9 @@ export const startCommand: CliCommand = async (args, io) => {
     await hw?.close();
   };
   if (values.config) {
-    try {
-      config = loadKioskConfig(values.config);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      io.err(`zizhu start: ${values.config} is not a valid kiosk config (zizhu config check ${values.config} lists every problem)`);
-      return Exit.BAD_INPUT;
-    }
+    const loaded = loadConfigFor('start', values.config, io);
+    if (!loaded) return Exit.BAD_INPUT;
+    config = loaded;
   } else {
     const running = await readRunningSim();
     let devices;
@@ -138,7 +107,7 @@ export const startCommand: CliCommand = async (args, io) => {
 
   if (shell === 'electron') {
     // Electron's main process supervises the agent as a utilityProcess
-    const agentArgs = ['agent', '--config', configFile!, '--shell', 'parent-port', ...(values['data-dir'] ? ['--data-dir', values['data-dir']] : []), ...(bridgePort !== undefined ? ['--bridge-port', String(bridgePort)] : [])];
+    const agentArgs = ['agent', '--config', configFile!, '--shell', 'parent-port', ...(values['data-dir'] ? ['--data-dir', values['data-dir']] : []), ...(bridgePort !== undefined ? ['--bridge-port', bridgePort] : [])];
     const mainJs = `${ROOT}dist/main/main.cjs`;
     if (!existsSync(mainJs)) {
       io.err('zizhu start: the Electron shell is not built (npm run build:main)');
@@ -166,14 +135,12 @@ export const startCommand: CliCommand = async (args, io) => {
       shell,
       headless: chromiumHeadless,
       env,
-      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
-      ...(bridgePort !== undefined ? { bridgePort } : {}),
-      moveAsideCorruptJournal: values['move-aside-corrupt-journal'] === true,
+      ...processOptionsOf(values),
     });
   } catch (e) {
     await cleanup();
     io.err(`zizhu start: ${(e as Error).message}`);
-    return e instanceof JournalError ? Exit.FAULT : Exit.FAULT;
+    return Exit.FAULT;
   }
   header();
   io.out(`  journal          ${p.agent.journalPath}`);

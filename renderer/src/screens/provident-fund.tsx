@@ -1,10 +1,10 @@
 /** Housing-provident-fund statement steps (state-machines/provident-fund.machine.ts). */
-import { useRef, type ReactNode } from 'react';
+import { useRef } from 'react';
 import { Icon } from '../icons.tsx';
 import type { ProvidentFundView } from '../../../contracts/bridge.ts';
 import { kioskDate, money, quickPeriods, yearMonth } from '../format.ts';
 import { isTextKey } from '../i18n.ts';
-import { Action, Countdown, Hotline, LocalButton, NearbyKiosks, Problem, Waiting, useKiosk } from '../ui.tsx';
+import { Action, Countdown, Hotline, LocalButton, NearbyKiosks, Problem, Waiting, messageStep, primary, useKiosk, type StepParts } from '../ui.tsx';
 
 export function IdCardIllustration() {
   return (
@@ -193,13 +193,7 @@ function Preview({ view }: { view: ProvidentFundView }) {
 }
 
 /** Step body for the provident-fund flow, and its footer actions. */
-export interface StepParts {
-  title: string;
-  body: ReactNode;
-  actions: ReactNode;
-  /** the step offers 取消 (not while paper or money is moving, not where 完成 ends it) */
-  cancel: boolean;
-}
+export type { StepParts };
 
 export function providentFundStep(step: string, view: ProvidentFundView, t: ReturnType<typeof useKiosk>['t']): StepParts {
   switch (step) {
@@ -217,40 +211,16 @@ export function providentFundStep(step: string, view: ProvidentFundView, t: Retu
     case 'fetching':
       return { title: t('pf.title'), body: <Waiting title={t('pf.fetching')} />, actions: null, cancel: true };
     case 'fetchFailed':
-      return {
+      return messageStep({
         title: t('pf.title'),
-        body: (
-          <section className="card card-big">
-            <h2 className="big-text">{t('pf.fetchFailed')}</h2>
-            <p className="hint">{t('pf.fetchFailedHint')}</p>
-          </section>
-        ),
-        actions: (
-          <>
-            <Action event={{ type: 'BACK' }}>{t('common.back')}</Action>
-            <Action event={{ type: 'RETRY' }} kind="primary">
-              {t('common.retry')}
-            </Action>
-          </>
-        ),
+        heading: t('pf.fetchFailed'),
+        hint: t('pf.fetchFailedHint'),
+        back: t('common.back'),
+        primary: { event: { type: 'RETRY' }, label: t('common.retry') },
         cancel: true,
-      };
+      });
     case 'noAccount':
-      return {
-        title: t('pf.title'),
-        body: (
-          <section className="card card-big">
-            <h2 className="big-text">{t('pf.noAccount')}</h2>
-            <p className="hint">{t('pf.noAccountHint')}</p>
-          </section>
-        ),
-        actions: (
-          <Action event={{ type: 'DONE' }} kind="primary">
-            {t('common.done')}
-          </Action>
-        ),
-        cancel: false,
-      };
+      return messageStep({ title: t('pf.title'), heading: t('pf.noAccount'), hint: t('pf.noAccountHint'), primary: { event: { type: 'DONE' }, label: t('common.done') }, cancel: false });
     case 'preview':
       return {
         title: t('pf.preview'),
@@ -285,22 +255,14 @@ export function providentFundStep(step: string, view: ProvidentFundView, t: Retu
             ) : null}
           </section>
         ),
-        actions: (
-          <Action event={{ type: 'TAKEN' }} kind="primary">
-            {t('pf.taken')}
-          </Action>
-        ),
+        actions: primary({ type: 'TAKEN' }, t('pf.taken')),
         cancel: false,
       };
     case 'undelivered':
       return {
         title: t('pf.title'),
         body: <Undelivered view={view} />,
-        actions: (
-          <Action event={{ type: 'DONE' }} kind="primary">
-            {t('common.done')}
-          </Action>
-        ),
+        actions: primary({ type: 'DONE' }, t('common.done')),
         cancel: false,
       };
     default:

@@ -1,11 +1,11 @@
 /** Hospital registration steps (state-machines/registration.machine.ts) and the payment view. */
 import QRCode from 'qrcode';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { Icon } from '../icons.tsx';
-import type { PaymentView, RegistrationSummary, RegistrationView } from '../../../contracts/bridge.ts';
+import type { PaymentView, RegistrationSummary, RegistrationView, UiEvent } from '../../../contracts/bridge.ts';
 import { money } from '../format.ts';
 import { isTextKey } from '../i18n.ts';
-import { Action, Countdown, Hotline, Problem, Waiting, useKiosk } from '../ui.tsx';
+import { Action, Countdown, Hotline, Problem, Waiting, messageStep, primary, useKiosk } from '../ui.tsx';
 import { Identify, type StepParts } from './provident-fund.tsx';
 
 function RegistrationCard({ r }: { r: RegistrationSummary }) {
@@ -27,59 +27,60 @@ function RegistrationCard({ r }: { r: RegistrationSummary }) {
   );
 }
 
-function ChooseDepartment({ view }: { view: RegistrationView }) {
-  const { t, elderly } = useKiosk();
+/** One choice per item, as big buttons in a grid (one column in 长辈模式). */
+function ChoiceGrid(props: {
+  label: string;
+  /** columns outside 长辈模式 (default 2) */
+  columns?: 2 | 3;
+  heading?: ReactNode;
+  items: { id: string; event: UiEvent; main: ReactNode; sub: ReactNode; disabled?: boolean }[];
+}) {
+  const { elderly } = useKiosk();
   return (
-    <section aria-label={t('reg.chooseDepartment')}>
-      <div className={`choice-grid${elderly ? ' one-col' : ' three-col'}`}>
-        {view.departments.map((d) => (
-          <Action key={d.id} event={{ type: 'DEPARTMENT_CHOSEN', departmentId: d.id }} choice={d.id} className="choice">
-            <span className="choice-main">{d.name}</span>
-            <span className="choice-sub">{d.location}</span>
+    <section aria-label={props.label}>
+      {props.heading}
+      <div className={`choice-grid${elderly ? ' one-col' : props.columns === 3 ? ' three-col' : ''}`}>
+        {props.items.map((i) => (
+          <Action key={i.id} event={i.event} choice={i.id} className="choice" disabled={i.disabled}>
+            <span className="choice-main">{i.main}</span>
+            <span className="choice-sub">{i.sub}</span>
           </Action>
         ))}
       </div>
     </section>
   );
+}
+
+function ChooseDepartment({ view }: { view: RegistrationView }) {
+  const { t } = useKiosk();
+  const items = view.departments.map((d) => ({ id: d.id, event: { type: 'DEPARTMENT_CHOSEN', departmentId: d.id } as const, main: d.name, sub: d.location }));
+  return <ChoiceGrid label={t('reg.chooseDepartment')} columns={3} items={items} />;
 }
 
 function ChooseDoctor({ view }: { view: RegistrationView }) {
-  const { t, elderly } = useKiosk();
-  return (
-    <section aria-label={t('reg.chooseDoctor')}>
-      {view.department ? <p className="big-text">{view.department.name}</p> : null}
-      <div className={`choice-grid${elderly ? ' one-col' : ''}`}>
-        {view.doctors.map((d) => (
-          <Action key={d.id} event={{ type: 'DOCTOR_CHOSEN', doctorId: d.id }} choice={d.id} className="choice">
-            <span className="choice-main">{d.name}</span>
-            <span className="choice-sub">{d.title}</span>
-          </Action>
-        ))}
-      </div>
-    </section>
-  );
+  const { t } = useKiosk();
+  const items = view.doctors.map((d) => ({ id: d.id, event: { type: 'DOCTOR_CHOSEN', doctorId: d.id } as const, main: d.name, sub: d.title }));
+  return <ChoiceGrid label={t('reg.chooseDoctor')} heading={view.department ? <p className="big-text">{view.department.name}</p> : null} items={items} />;
 }
 
 function ChooseSlot({ view }: { view: RegistrationView }) {
-  const { t, elderly } = useKiosk();
-  return (
-    <section aria-label={t('reg.chooseSlot')}>
+  const { t } = useKiosk();
+  const items = view.slots.map((s) => ({
+    id: s.id,
+    event: { type: 'SLOT_CHOSEN', slotId: s.id } as const,
+    main: s.time,
+    sub: `${money(s.feeFen)} · ${s.remaining > 0 ? t('reg.remaining', { n: s.remaining }) : t('reg.full')}`,
+    disabled: s.remaining <= 0,
+  }));
+  const heading = (
+    <>
       <p className="big-text">
         {view.department?.name} · {view.doctor?.name} {view.doctor?.title}
       </p>
       {view.slots.length === 0 ? <p className="big-text">{t('reg.noneLeft')}</p> : null}
-      <div className={`choice-grid${elderly ? ' one-col' : ''}`}>
-        {view.slots.map((s) => (
-          <Action key={s.id} event={{ type: 'SLOT_CHOSEN', slotId: s.id }} choice={s.id} className="choice" disabled={s.remaining <= 0}>
-            <span className="choice-main">{s.time}</span>
-            <span className="choice-sub">
-              {money(s.feeFen)} · {s.remaining > 0 ? t('reg.remaining', { n: s.remaining }) : t('reg.full')}
-            </span>
-          </Action>
-        ))}
-      </div>
-    </section>
+    </>
   );
+  return <ChoiceGrid label={t('reg.chooseSlot')} heading={heading} items={items} />;
 }
 
 function Summary({ view, withLocation }: { view: RegistrationView; withLocation?: boolean }) {
@@ -289,9 +290,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
         actions: (
           <>
             <Action event={{ type: 'DONE' }}>{t('common.done')}</Action>
-            <Action event={{ type: 'CONTINUE' }} kind="primary">
-              {t('reg.continue')}
-            </Action>
+            {primary({ type: 'CONTINUE' }, t('reg.continue'))}
           </>
         ),
         cancel: false,
@@ -313,9 +312,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
         actions: (
           <>
             {back}
-            <Action event={{ type: 'CONFIRM' }} kind="primary">
-              {t('reg.confirmButton')}
-            </Action>
+            {primary({ type: 'CONFIRM' }, t('reg.confirmButton'))}
           </>
         ),
         cancel: true,
@@ -337,21 +334,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
         cancel: true,
       };
     case 'unavailable':
-      return {
-        title: t('reg.title'),
-        body: (
-          <section className="card card-big">
-            <h2 className="big-text">{t('reg.unavailable')}</h2>
-            <p className="hint">{t('reg.unavailableHint')}</p>
-          </section>
-        ),
-        actions: (
-          <Action event={{ type: 'RETRY' }} kind="primary">
-            {t('common.retry')}
-          </Action>
-        ),
-        cancel: true,
-      };
+      return messageStep({ title: t('reg.title'), heading: t('reg.unavailable'), hint: t('reg.unavailableHint'), primary: { event: { type: 'RETRY' }, label: t('common.retry') }, cancel: true });
     case 'charging.paying':
       return {
         title: t('pay.title'),
@@ -379,9 +362,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
         ),
         actions: (
           <>
-            <Action event={{ type: 'KEEP_EXISTING' }} kind="primary">
-              {t('reg.keep')}
-            </Action>
+            {primary({ type: 'KEEP_EXISTING' }, t('reg.keep'))}
             <Action event={{ type: 'ADD_ANYWAY' }}>{t('reg.addAnyway')}</Action>
           </>
         ),
@@ -415,35 +396,21 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
         actions: (
           <>
             <Action event={{ type: 'DONE' }}>{t('common.done')}</Action>
-            {view.refundReason === 'slot-taken' ? (
-              <Action event={{ type: 'CHOOSE_ANOTHER_SLOT' }} kind="primary">
-                {t('reg.chooseAnother')}
-              </Action>
-            ) : null}
+            {view.refundReason === 'slot-taken' ? primary({ type: 'CHOOSE_ANOTHER_SLOT' }, t('reg.chooseAnother')) : null}
           </>
         ),
         cancel: false,
       };
     }
-    case 'paymentNotCompleted': {
-      const why = endWords(t, view.paymentResult?.reason);
-      return {
+    case 'paymentNotCompleted':
+      return messageStep({
         title: t('reg.paymentNotCompleted'),
-        body: (
-          <section className="card card-big">
-            <h2 className="big-text">{t('reg.paymentNotCompleted')}</h2>
-            {why ? <Problem>{why}</Problem> : null}
-            <p className="hint">{t('reg.paymentNotCompletedHint')}</p>
-          </section>
-        ),
-        actions: (
-          <Action event={{ type: 'RETRY_PAYMENT' }} kind="primary">
-            {t('reg.retryPayment')}
-          </Action>
-        ),
+        heading: t('reg.paymentNotCompleted'),
+        problem: endWords(t, view.paymentResult?.reason),
+        hint: t('reg.paymentNotCompletedHint'),
+        primary: { event: { type: 'RETRY_PAYMENT' }, label: t('reg.retryPayment') },
         cancel: true,
-      };
-    }
+      });
     case 'slipReady':
     case 'printingSlip':
       return { title: t('reg.registered'), body: <Waiting variant="printer" title={t('reg.printingSlip')} hint={t('pf.printingHint')} />, actions: null, cancel: false };
@@ -474,11 +441,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
             </p>
           </section>
         ),
-        actions: (
-          <Action event={{ type: 'TAKEN' }} kind="primary">
-            {t('pf.taken')}
-          </Action>
-        ),
+        actions: primary({ type: 'TAKEN' }, t('pf.taken')),
         cancel: false,
       };
     case 'slipOnScreen':
@@ -496,22 +459,14 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
             <pre className="slip">{(view.slipLines ?? []).join('\n')}</pre>
           </section>
         ),
-        actions: (
-          <Action event={{ type: 'DONE' }} kind="primary">
-            {t('common.done')}
-          </Action>
-        ),
+        actions: primary({ type: 'DONE' }, t('common.done')),
         cancel: false,
       };
     case 'slipNotPrinted':
       return {
         title: t('reg.registered'),
         body: <Unprinted view={view} />,
-        actions: (
-          <Action event={{ type: 'DONE' }} kind="primary">
-            {t('common.done')}
-          </Action>
-        ),
+        actions: primary({ type: 'DONE' }, t('common.done')),
         cancel: false,
       };
     default:

@@ -1,5 +1,5 @@
 /** The kiosk's own screens: connecting, starting, home, lockouts, ended, PIN, maintenance. */
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Icon } from '../icons.tsx';
 import type { DeviceStatus, Locale, ServiceTile } from '../../../contracts/bridge.ts';
 import { dayAndTime, duration, kioskTime, secondsLeft } from '../format.ts';
@@ -116,29 +116,13 @@ export function HomeScreen() {
   );
 }
 
-export function OutOfHoursScreen() {
-  const { t, w, msg, locale } = useKiosk();
-  const h = msg.kiosk.hours;
-  const now = useAgentNow(1000);
+/** A screen that cannot serve the person: why (children), then the nearest other machines and the hotline; staff entry. */
+function GoElsewhereScreen({ name, title, children }: { name: string; title: string; children: ReactNode }) {
   return (
-    <ScreenRoot name="out-of-hours" className="screen-calm">
-      <KioskBar title={t('hours.title')} />
+    <ScreenRoot name={name} className="screen-calm">
+      <KioskBar title={title} />
       <div className="content" tabIndex={0}>
-        <section className="card card-big">
-          <div className="moon" aria-hidden="true" />
-          <dl className="facts">
-            <div>
-              <dt>{t('hours.schedule')}</dt>
-              <dd className="big-text">{w(h.schedule)}</dd>
-            </div>
-            <div>
-              <dt>{t('hours.next')}</dt>
-              <dd className="huge-text">{h.opensAt !== null ? dayAndTime(locale, h.opensAt, now) : t('hours.none')}</dd>
-            </div>
-          </dl>
-          {h.exceptionReason ? <p className="note">{h.exceptionReason}</p> : null}
-          <p className="hint">{t('hours.sorry')}</p>
-        </section>
+        {children}
         <NearbyKiosks />
         <Hotline />
       </div>
@@ -146,6 +130,31 @@ export function OutOfHoursScreen() {
         <StaffButton />
       </footer>
     </ScreenRoot>
+  );
+}
+
+export function OutOfHoursScreen() {
+  const { t, w, msg, locale } = useKiosk();
+  const h = msg.kiosk.hours;
+  const now = useAgentNow(1000);
+  return (
+    <GoElsewhereScreen name="out-of-hours" title={t('hours.title')}>
+      <section className="card card-big">
+        <div className="moon" aria-hidden="true" />
+        <dl className="facts">
+          <div>
+            <dt>{t('hours.schedule')}</dt>
+            <dd className="big-text">{w(h.schedule)}</dd>
+          </div>
+          <div>
+            <dt>{t('hours.next')}</dt>
+            <dd className="huge-text">{h.opensAt !== null ? dayAndTime(locale, h.opensAt, now) : t('hours.none')}</dd>
+          </div>
+        </dl>
+        {h.exceptionReason ? <p className="note">{h.exceptionReason}</p> : null}
+        <p className="hint">{t('hours.sorry')}</p>
+      </section>
+    </GoElsewhereScreen>
   );
 }
 
@@ -161,48 +170,32 @@ export function OutOfServiceScreen() {
       return true;
     });
   return (
-    <ScreenRoot name="out-of-service" className="screen-calm">
-      <KioskBar title={t('oos.title')} />
-      <div className="content" tabIndex={0}>
-        <section className="card">
-          <h2 className="section-title">{t('oos.why')}</h2>
-          <ul className="reasons">{reasons.length > 0 ? reasons.map((r) => <li key={r.code + r.zh}>{w(r)}</li>) : <li>{t('oos.unknownReason')}</li>}</ul>
-        </section>
-        <section className="card">
-          <h2 className="section-title">{t('oos.next')}</h2>
-          <ol className="next-steps">
-            <li>{t('oos.goNearby')}</li>
-            <li>{t('oos.call', { hotline: msg.kiosk.hotline })}</li>
-          </ol>
-        </section>
-        <NearbyKiosks />
-        <Hotline />
-      </div>
-      <footer className="footer">
-        <StaffButton />
-      </footer>
-    </ScreenRoot>
+    <GoElsewhereScreen name="out-of-service" title={t('oos.title')}>
+      <section className="card">
+        <h2 className="section-title">{t('oos.why')}</h2>
+        <ul className="reasons">{reasons.length > 0 ? reasons.map((r) => <li key={r.code + r.zh}>{w(r)}</li>) : <li>{t('oos.unknownReason')}</li>}</ul>
+      </section>
+      <section className="card">
+        <h2 className="section-title">{t('oos.next')}</h2>
+        <ol className="next-steps">
+          <li>{t('oos.goNearby')}</li>
+          <li>{t('oos.call', { hotline: msg.kiosk.hotline })}</li>
+        </ol>
+      </section>
+    </GoElsewhereScreen>
   );
 }
 
 export function LockedScreen() {
   const { t, msg } = useKiosk();
   return (
-    <ScreenRoot name="locked" className="screen-calm">
-      <KioskBar title={t('locked.title')} />
-      <div className="content" tabIndex={0}>
-        <section className="card card-big">
-          <p className="huge-text">{t('locked.title')}</p>
-          {msg.kiosk.remoteLock?.reason ? <p className="big-text">{msg.kiosk.remoteLock.reason}</p> : null}
-          <p className="hint">{t('hours.sorry')}</p>
-        </section>
-        <NearbyKiosks />
-        <Hotline />
-      </div>
-      <footer className="footer">
-        <StaffButton />
-      </footer>
-    </ScreenRoot>
+    <GoElsewhereScreen name="locked" title={t('locked.title')}>
+      <section className="card card-big">
+        <p className="huge-text">{t('locked.title')}</p>
+        {msg.kiosk.remoteLock?.reason ? <p className="big-text">{msg.kiosk.remoteLock.reason}</p> : null}
+        <p className="hint">{t('hours.sorry')}</p>
+      </section>
+    </GoElsewhereScreen>
   );
 }
 
