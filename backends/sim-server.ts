@@ -13,7 +13,7 @@ import { z } from 'zod';
  *   error           answer `status` (default 503) at once; nothing is done
  *   unknown-result  do the effect, then `then`: drop the connection (default), hang, answer 5xx,
  *                   or `garbage` (200 with an HTML page, as a misconfigured proxy would)
- *   slot-taken      HIS register only: someone else takes the slot just before this request
+ *   slot-taken      HIS lockSlot only: someone else takes the slot just before this request
  *   paid-meanwhile  payment close only: the patient's payment lands just before the close
  *   refund-abnormal payment refund only: the refund this request makes (or repeats while it is still
  *                   PROCESSING) ends ABNORMAL after processing instead of SUCCESS (refund to a closed

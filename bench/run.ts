@@ -26,6 +26,10 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { startBackOffice } from '../backends/simulators.ts';
+import { pinnedNow } from '../state-machines/deadlines.ts';
+
+/** Wednesday 2026-06-10 12:00 in Asia/Shanghai: the instant the benchmarked kiosks and back offices live at */
+const BENCH_INSTANT = Date.parse('2026-06-10T12:00:00+08:00');
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = {};
@@ -196,13 +200,15 @@ function sessionsWorker(args: Record<string, string | number>): Promise<WorkerRe
 }
 
 async function benchSessions(dir: string): Promise<void> {
-  const bo = await startBackOffice({ his: { slotCapacity: 1_000_000 }, payment: { refundProcessingMs: 0 } });
+  // the hospital and the kiosk live at one pinned instant (noon in Shanghai): slots left today whatever the hour
+  const at = BENCH_INSTANT;
+  const bo = await startBackOffice({ now: pinnedNow(at), his: { slotCapacity: 1_000_000 }, payment: { refundProcessingMs: 0 } });
   const pair = await serialPair(115200);
   const sim = new SimulatedPrinter({ profile: 'epson-generic', speedMmPerSec: 1_000_000 });
   sim.attach(new PacedLink(pair.sim, 115200));
   // the worker opens the kiosk side of the printer's PTY itself
   await pair.kiosk.close();
-  const common = { his: bo.urls.his, pay: bo.urls.payment, merchant: bo.merchantId, printer: pair.kioskPath };
+  const common = { his: bo.urls.his, pay: bo.urls.payment, merchant: bo.merchantId, printer: pair.kioskPath, at: String(at) };
   try {
     const diskDir = join(dir, 'sessions-disk');
     await mkdir(diskDir, { recursive: true });

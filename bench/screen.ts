@@ -13,13 +13,12 @@ import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { startKioskHardware } from '../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice } from '../backends/simulators.ts';
 import { simConfigJson, SIM_PAYMENT_CREDENTIAL_ENV } from '../runtime/sim-config.ts';
 import { parseKioskConfig } from '../kiosk-config/schema.ts';
 import { startKioskProcess } from '../runtime/kiosk-process.ts';
-import { launchChromiumShell, type ChromiumShell } from '../runtime/shell/chromium.ts';
+import { launchChromiumShell, type ChromiumShell, type ShellPage } from '../runtime/shell/chromium.ts';
 import type { PaintedEvent } from '../runtime/bridge/server.ts';
 
 const percentile = (xs: number[], p: number) => {
@@ -58,7 +57,7 @@ const TAP_TIMES = `async ({ n, selector, settledScript, undoSelector }) => {
   return times;
 }`;
 
-async function tapTimes(page: Page, n: number, selector: string, settledScript: string, undoSelector?: string): Promise<number[]> {
+async function tapTimes(page: ShellPage, n: number, selector: string, settledScript: string, undoSelector?: string): Promise<number[]> {
   return page.evaluate(`(${TAP_TIMES})(${JSON.stringify({ n, selector, settledScript, undoSelector: undoSelector ?? null })})`) as Promise<number[]>;
 }
 
@@ -75,9 +74,10 @@ export async function benchScreen(results: Record<string, unknown>, quick: boole
     const bare: number[] = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) {
       const t0 = performance.now();
-      const shell = await launchChromiumShell({ headless: true, kiosk: true });
+      const shell = await launchChromiumShell({ headless: true, kiosk: true, noSandboxAllowedBy: 'development' });
       await shell.load(`http://127.0.0.1:${port}/`);
-      await shell.page!.waitForSelector('#p');
+      // (evaluating while the navigation commits may fail: the old document is going)
+      while ((await shell.page!.evaluate("document.querySelector('#p') !== null").catch(() => false)) !== true) await new Promise((r) => setTimeout(r, 5));
       bare.push(performance.now() - t0);
       await shell.close('bench');
     }
@@ -95,6 +95,7 @@ export async function benchScreen(results: Record<string, unknown>, quick: boole
         config,
         shell: 'chromium',
         headless: true,
+        developmentNoSandbox: true,
         dataDir: join(dir, `data-${run}`),
         logDir: false,
         console: false,

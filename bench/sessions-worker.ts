@@ -20,6 +20,7 @@ import { SerialLink } from '../drivers/transport/serial.ts';
 import { ReceiptPrinter } from '../drivers/printer/device.ts';
 import { robotPatient } from '../runtime/cli/soak-robot.ts';
 import { stepOf } from '../runtime/recovery/recovery.ts';
+import { pinnedNow } from '../state-machines/deadlines.ts';
 
 const { values: v } = parseArgs({
   options: {
@@ -30,6 +31,8 @@ const { values: v } = parseArgs({
     'journal-dir': { type: 'string' },
     warmup: { type: 'string' },
     sessions: { type: 'string' },
+    /** epoch ms the kiosk's clock starts at (the HIS simulator's clock is pinned at the same instant) */
+    at: { type: 'string' },
   },
 });
 const warmup = Number(v.warmup ?? 20);
@@ -71,6 +74,7 @@ const flows = createFlowRuntime({
   devices: { printer },
   kiosk: { id: 'bench-kiosk-01', name: '基准测试机' },
   retryPauseMs: () => 0,
+  ...(v.at ? { clock: { now: pinnedNow(Number(v.at)) } } : {}),
 });
 
 /** One session, every screen answered at once. */

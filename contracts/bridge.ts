@@ -3,6 +3,8 @@
  * `ws://127.0.0.1:<port>/bridge?token=<boot token>`, JSON text frames, every message validated
  * with these schemas on both ends (the agent parses what the renderer sends; the renderer parses
  * what the agent pushes, and shows a "please wait" screen rather than a half-understood one).
+ * One renderer at a time: any other upgrade is refused with HTTP 401 (429 when refusals pile up)
+ * before a WebSocket exists; the renderer simply reconnects with backoff.
  *
  * - The agent pushes a whole `screen` message after every change (flow transition, kiosk status,
  *   preference, maintenance). It is the only state the renderer shows: the renderer keeps no
@@ -10,7 +12,8 @@
  * - Personal data in a screen is already masked by the agent (`张**`, `4201**********1234`).
  * - The renderer sends `event` messages (a touch, a choice). Each carries an `id`; the screen
  *   pushed in answer carries it back as `inReplyTo` (tap → screen latency), a refused event gets
- *   a `rejected` message with words for the person.
+ *   a `rejected` message with words for the person (`EVENT_NOT_ALLOWED`: the step cannot take it;
+ *   nothing was journaled or done).
  * - The renderer acknowledges every screen it painted with `painted` (the watchdog's proof that
  *   the screen is not black, and the cold-start figure).
  *
@@ -63,10 +66,15 @@ export const ServiceTileSchema = z.object({
 });
 export type ServiceTile = z.infer<typeof ServiceTileSchema>;
 
+/** Another machine the person can go to: the agent lists only those open now, nearest first. */
 export const NearbyKioskSchema = z.object({
   name: z.string(),
   location: z.string(),
   hoursText: z.string().optional(),
+  /** its weekly hours in words, e.g. "周一至周五 09:00–18:00" */
+  schedule: WordsSchema.optional(),
+  /** when it closes (null: open around the clock) */
+  closesAt: z.number().nullable().optional(),
   distanceMeters: z.number().optional(),
 });
 
@@ -104,6 +112,7 @@ export const KioskViewSchema = z.object({
   /** the configured flow services, in home-screen order */
   services: z.array(ServiceTileSchema),
   hours: HoursViewSchema,
+  /** the other machines open now, nearest first (empty: none open now; the screen says so and gives the hotline) */
   nearbyKiosks: z.array(NearbyKioskSchema),
   elderlyModeAllowed: z.boolean(),
   remoteLock: z.object({ reason: z.string() }).nullable(),
@@ -146,6 +155,8 @@ export const ProvidentFundViewSchema = z.object({
   printFault: z.string().nullable(),
   /** what the print fault means, in both languages */
   printFaultWords: WordsSchema.nullable(),
+  /** the failed print may have put part of the statement in the tray: the person is told to take it (absent: false) */
+  printMayHavePrinted: z.boolean().optional(),
   failureCode: z.string().nullable(),
 });
 export type ProvidentFundView = z.infer<typeof ProvidentFundViewSchema>;
@@ -199,8 +210,10 @@ export const RegistrationViewSchema = z.object({
   paymentMethods: z.array(PaymentMethodSchema),
   conflict: z
     .discriminatedUnion('reason', [
-      z.object({ reason: z.literal('existing-registration'), existing: z.array(RegistrationSummarySchema) }),
-      z.object({ reason: z.literal('slot-taken'), slotId: z.string() }),
+      /** registered today in the department chosen: asked before anything is held or paid */
+      z.object({ reason: z.literal('same-department'), existing: z.array(RegistrationSummarySchema) }),
+      /** the slot was taken meanwhile, or its time is over: told at the lock, before payment */
+      z.object({ reason: z.enum(['slot-taken', 'slot-passed']), slotId: z.string() }),
     ])
     .nullable(),
   registration: RegistrationSummarySchema.nullable(),
@@ -212,6 +225,8 @@ export const RegistrationViewSchema = z.object({
   takeDeadline: z.number().nullable(),
   printFault: z.string().nullable(),
   printFaultWords: WordsSchema.nullable(),
+  /** the failed print may have put part of the slip in the tray (absent: false) */
+  printMayHavePrinted: z.boolean().optional(),
   failureCode: z.string().nullable(),
 });
 export type RegistrationView = z.infer<typeof RegistrationViewSchema>;
@@ -240,6 +255,23 @@ export const EndedViewSchema = z.object({
 
 // ───────────────────────────── maintenance ─────────────────────────────
 
+/** One print job from the journal, as the staff screen lists it (never personal). */
+export const RecentPrintJobSchema = z.object({
+  /** when it was queued (agent clock) */
+  at: z.number(),
+  /** provident-fund-statement | registration-slip | test-page | receipt */
+  kind: z.string(),
+  /** the kind in words, e.g. 公积金缴存明细 / provident-fund statement */
+  what: WordsSchema,
+  status: z.enum(['queued', 'printing', 'delivered', 'taken', 'failed']),
+  /** failed: the fault code and its words */
+  fault: z.string().nullable(),
+  faultWords: WordsSchema.nullable(),
+  /** failed: the driver's account, for the technician (English) */
+  detail: z.string().nullable(),
+});
+export type RecentPrintJob = z.infer<typeof RecentPrintJobSchema>;
+
 export const MaintenanceViewSchema = z.object({
   staffId: z.string().nullable(),
   since: z.number(),
@@ -248,10 +280,25 @@ export const MaintenanceViewSchema = z.object({
   lastTestPrint: z.object({ at: z.number(), ok: z.boolean(), fault: z.string().nullable(), words: WordsSchema.nullable() }).nullable(),
   testPrintRunning: z.boolean(),
   paperReloadedAt: z.number().nullable(),
+  /** the latest print jobs and how each ended, newest first (absent: none known) */
+  recentPrintJobs: z.array(RecentPrintJobSchema).optional(),
 });
 export type MaintenanceView = z.infer<typeof MaintenanceViewSchema>;
 
 // ───────────────────────────── agent → renderer ─────────────────────────────
+
+/** The receipt the printer is printing now: "正在打印…" shows how far it should be and how long the kiosk still waits. */
+export const PrintProgressSchema = z.object({
+  /** what is printing (never personal), e.g. 公积金缴存明细 */
+  title: z.string(),
+  /** printed lines in the job */
+  lines: z.number().int().nonnegative(),
+  /** agent clock: sent to the printer; when it should be out; when the kiosk gives up waiting and says so */
+  sentAt: z.number(),
+  expectedDoneAt: z.number(),
+  giveUpAt: z.number(),
+});
+export type PrintProgress = z.infer<typeof PrintProgressSchema>;
 
 export const NoticeSchema = z.object({
   kind: z.enum(['info', 'error']),
@@ -278,6 +325,13 @@ export const ScreenMessageSchema = z.object({
   ended: EndedViewSchema.nullable(),
   maintenance: MaintenanceViewSchema.nullable(),
   notice: NoticeSchema.nullable(),
+  /** the printer's job in progress (absent or null: none) */
+  printing: PrintProgressSchema.nullable().optional(),
+  /**
+   * "请取回您的身份证": a read ID card is still on the reader at the end of a flow (receipt, slip,
+   * not-printed screens), or after the session that read it ended. Gone when the card is lifted.
+   */
+  takeIdCard: z.boolean().optional(),
 });
 export type ScreenMessage = z.infer<typeof ScreenMessageSchema>;
 
@@ -322,7 +376,6 @@ export const UiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('SLOT_CHOSEN'), slotId: IdSchema }),
   z.object({ type: z.literal('CONFIRM') }),
   z.object({ type: z.literal('PAYMENT_METHOD_CHOSEN'), method: PaymentMethodSchema }),
-  z.object({ type: z.literal('KEEP_EXISTING') }),
   z.object({ type: z.literal('ADD_ANYWAY') }),
   z.object({ type: z.literal('CHOOSE_ANOTHER_SLOT') }),
   z.object({ type: z.literal('RETRY_PAYMENT') }),

@@ -14,6 +14,8 @@ export const FaultCode = {
   PRINTER_PAPER_JAM: 'PRINTER_PAPER_JAM',
   PRINTER_NO_RESPONSE: 'PRINTER_NO_RESPONSE',
   PRINT_NOT_DELIVERED: 'PRINT_NOT_DELIVERED',
+  /** the printer's status is clean but jobs in a row were accepted and none came out (a device fault, unlike one PRINT_NOT_DELIVERED) */
+  PRINTER_NOT_DELIVERING: 'PRINTER_NOT_DELIVERING',
   PRINT_NOT_TAKEN: 'PRINT_NOT_TAKEN',
   // ID card reader
   IDREADER_SAM_FAULT: 'IDREADER_SAM_FAULT',

@@ -7,6 +7,17 @@ export interface ControllableDevice {
   control(action: string, body: unknown): unknown;
 }
 
+/** The control port is taken (another simulator, a kiosk's `zizhu start`, or any other program). */
+export class ControlPortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`the control port ${port} on ${host} is already in use (another zizhu sim or zizhu start?); choose another with --control-port N (0: any free port)`);
+    this.name = 'ControlPortInUseError';
+  }
+}
+
 export interface ControlApi {
   url: string;
   port: number;
@@ -21,6 +32,8 @@ export interface ControlApi {
  *   POST /devices/:device/:action   fault injection / actions, JSON body validated by the device
  *   GET  /devices/printer/receipts/latest.html   the last receipt as the printer rendered it (if the printer offers it)
  * Bad input answers 400 with `{ error }` saying what is wrong; unknown device 404.
+ * `devices` is read at every request, so it may be filled in after the port is taken. A port in
+ * use throws ControlPortInUseError.
  */
 export async function startControlApi(
   devices: Record<string, ControllableDevice>,
@@ -62,7 +75,14 @@ export async function startControlApi(
   });
   opts.extraRoutes?.(app);
 
-  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await app.listen({ host, port: opts.port ?? 0 });
+  } catch (e) {
+    await app.close();
+    if ((e as { code?: string }).code === 'EADDRINUSE') throw new ControlPortInUseError(host, opts.port ?? 0);
+    throw e;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() };

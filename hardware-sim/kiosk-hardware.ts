@@ -93,6 +93,19 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
   const ports = {} as Record<SimDeviceName, string>;
   const transports = {} as Record<SimDeviceName, Record<string, unknown>>;
 
+  // the control port first: when it is taken, nothing else (no socat) has been started
+  const controllable = {} as Record<SimDeviceName, ControllableDevice>;
+  const control = await startControlApi(controllable, {
+    port: opts.controlPort ?? 0,
+    panelHtml: () => controlPanelHtml(),
+    extraRoutes: (app) => {
+      app.get('/devices/printer/receipts/latest.html', async (_req, reply) => {
+        reply.type('text/html; charset=utf-8');
+        return receiptPage(printer.lastReceipt());
+      });
+    },
+  });
+
   let scanner: SimulatedQrScanner;
   try {
     if (linkKind === 'pty') {
@@ -129,7 +142,7 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
       }
     }
   } catch (e) {
-    await Promise.allSettled([...simLinks.map((l) => l.close()), ...closers.map((c) => c())]);
+    await Promise.allSettled([control.close(), ...simLinks.map((l) => l.close()), ...closers.map((c) => c())]);
     throw e;
   }
 
@@ -139,20 +152,10 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
     scanner: { transport: transports.scanner, mode: 'serial', lineTerminator: 'CR' },
   };
 
-  const controllable: Record<SimDeviceName, ControllableDevice> = {
+  Object.assign(controllable, {
     idReader: withCable('idReader', idReader, cables.idReader),
     printer: withCable('printer', printer, cables.printer),
     scanner: withCable('scanner', scanner, undefined),
-  };
-  const control = await startControlApi(controllable, {
-    port: opts.controlPort ?? 0,
-    panelHtml: () => controlPanelHtml(),
-    extraRoutes: (app) => {
-      app.get('/devices/printer/receipts/latest.html', async (_req, reply) => {
-        reply.type('text/html; charset=utf-8');
-        return receiptPage(printer.lastReceipt());
-      });
-    },
   });
 
   const startedAt = new Date().toISOString();

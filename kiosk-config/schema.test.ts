@@ -85,6 +85,13 @@ describe('example configs', () => {
     expect(c.services.payment?.orderDeadlineSeconds).toBe(180);
     expect(c.agent.logLevel).toBe('info');
   });
+
+  it('keeps Chromium sandboxed unless shell.allowNoSandbox says true; a misspelt key names the path', () => {
+    expect(parseKioskConfig(minimal()).shell).toEqual({ allowNoSandbox: false });
+    expect(parseKioskConfig(withPatch((c) => (c.shell = { allowNoSandbox: true }))).shell.allowNoSandbox).toBe(true);
+    expect(lines(issuesOf(withPatch((c) => (c.shell = { allowNoSandBox: true }))))).toEqual(['shell.allowNoSandBox: unknown key (did you mean "allowNoSandbox"?)']);
+    expect(lines(issuesOf(withPatch((c) => (c.shell = { allowNoSandbox: 'yes' }))))).toEqual([expect.stringMatching(/^shell\.allowNoSandbox: expected true or false/)]);
+  });
 });
 
 describe('transports and devices', () => {
@@ -310,5 +317,48 @@ describe('config text and files', () => {
       for (const m of text.matchAll(/"credentialsRef":\s*"([^"]*)"/g)) expect(m[1]).toMatch(/^(env:|file:\/)/);
       expect(readExample(name).id).toMatch(/^[a-z0-9-]+$/);
     }
+  });
+});
+
+describe('nearby machines (ui.nearbyKiosks)', () => {
+  const nearby = (list: unknown[]) => withPatch((c) => (c.ui = { nearbyKiosks: list }));
+  const daily = (open: string, close: string) => ({ open, close, openMinute: Number(open.slice(0, 2)) * 60 + Number(open.slice(3)), closeMinute: Number(close.slice(0, 2)) * 60 + Number(close.slice(3)) });
+
+  it('carry their hours (like a service\'s) and distance', () => {
+    const c = parseKioskConfig(
+      nearby([{ name: '大厅自助机', location: '一楼', distanceMeters: 80, hours: { weekly: { mon: ['09:00-18:00'], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } } }]),
+    );
+    expect(c.ui.nearbyKiosks).toEqual([
+      { name: '大厅自助机', location: '一楼', distanceMeters: 80, hours: { weekly: { mon: [daily('09:00', '18:00')], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }, exceptions: [] } },
+    ]);
+  });
+
+  it('older configs stay valid where "hoursText" says hours: "24小时" is 24/7, one range is every day', () => {
+    const c = parseKioskConfig(
+      nearby([
+        { name: 'A', location: 'a', hoursText: '24小时' },
+        { name: 'B', location: 'b', hoursText: '07:00–20:00', distanceMeters: 40 },
+      ]),
+    );
+    const [a, b] = c.ui.nearbyKiosks;
+    expect(a).toEqual({ name: 'A', location: 'a', hours: { weekly: '24/7', exceptions: [] } });
+    expect(b?.hours.weekly).not.toBe('24/7');
+    expect(Object.values(b!.hours.weekly as Record<string, unknown>)).toEqual(Array(7).fill([daily('07:00', '20:00')]));
+  });
+
+  it('a machine whose hours cannot be known is an error naming its path and what to write', () => {
+    const issues = issuesOf(nearby([{ name: 'A', location: 'a', hoursText: '24小时' }, { name: 'B', location: 'b', hoursText: '工作日白天' }, { name: 'C', location: 'c' }]));
+    expect(lines(issues)).toEqual([
+      'ui.nearbyKiosks[1].hours: required: "hoursText" "工作日白天" is not hours the kiosk can read; e.g. {"weekly": "24/7"} or {"weekly": {"mon": ["09:00-18:00"], …, "sat": [], "sun": []}}; only machines open now are listed',
+      'ui.nearbyKiosks[2].hours: required: when is this machine open? e.g. {"weekly": "24/7"} or {"weekly": {"mon": ["09:00-18:00"], …, "sat": [], "sun": []}}; only machines open now are listed',
+    ]);
+  });
+
+  it('a bad range or key inside the hours is reported at its own path', () => {
+    const issues = issuesOf(nearby([{ name: 'A', location: 'a', hours: { weekly: { mon: ['18:00-09:00'], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } }, distanceMeter: 5 }]));
+    expect(lines(issues)).toEqual([
+      'ui.nearbyKiosks[0].hours.weekly.mon[0]: closes (09:00) before it opens (18:00); a range that crosses midnight is two ranges: "18:00-24:00" on one day and "00:00-09:00" on the next',
+      'ui.nearbyKiosks[0].distanceMeter: unknown key (did you mean "distanceMeters"?)',
+    ]);
   });
 });

@@ -103,6 +103,8 @@ const printer = z.strictObject({
   completionTimeoutMs: z.number().int().min(1_000).max(120_000).default(20_000),
   /** presenter printers: how long a ticket may wait in the output before PRINT_NOT_TAKEN */
   takeTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+  /** this many jobs in a row accepted with a clean status and not delivered make the printer PRINTER_NOT_DELIVERING (printing stops being offered) */
+  notDeliveringAfterJobs: z.number().int().min(1).max(10).default(2),
 });
 
 const scanner = z
@@ -312,13 +314,36 @@ const backends = z.strictObject({
   payment: paymentBackend.optional(),
 });
 
-const nearbyKiosk = z.strictObject({
-  name: nonEmpty,
-  location: nonEmpty,
-  /** e.g. "24小时" or "07:00-20:00" */
-  hoursText: nonEmpty.optional(),
-  distanceMeters: z.number().int().min(0).optional(),
-});
+const NEARBY_HOURS_HINT = 'e.g. {"weekly": "24/7"} or {"weekly": {"mon": ["09:00-18:00"], …, "sat": [], "sun": []}}; only machines open now are listed';
+
+/** What older configs wrote as `hoursText` and still stands for hours: "24小时" (24/7), or one "HH:MM-HH:MM" range (every day). */
+function hoursOfText(text: string): z.output<typeof serviceHours> | null {
+  const t = text.trim();
+  if (/^(24\s*(小时|h|hours?)|24\/7|全天)$/i.test(t)) return { weekly: '24/7', exceptions: [] };
+  const range = timeRange.safeParse(t.replace(/\s*[–—~～]\s*/, '-'));
+  if (!range.success) return null;
+  return { weekly: Object.fromEntries(WEEKDAYS.map((d) => [d, [range.data]])) as WeeklySchedule, exceptions: [] };
+}
+
+/** Another machine people can go to when this one cannot serve them: listed only while open by its hours, nearest first. */
+const nearbyKiosk = z
+  .strictObject({
+    name: nonEmpty,
+    location: nonEmpty,
+    /** when it is open, in the promised hours' time zone */
+    hours: serviceHours.optional(),
+    /** older configs: "24小时" or "07:00-20:00" (every day) stand for `hours`; anything else needs `hours` */
+    hoursText: nonEmpty.optional(),
+    distanceMeters: z.number().int().min(0).optional(),
+  })
+  .transform(({ hours, hoursText, ...rest }, ctx) => {
+    const known = hours ?? (hoursText === undefined ? null : hoursOfText(hoursText));
+    if (known) return { ...rest, hours: known };
+    const why = hoursText === undefined ? 'required: when is this machine open?' : `required: "hoursText" ${JSON.stringify(hoursText)} is not hours the kiosk can read;`;
+    ctx.addIssue({ code: 'custom', path: ['hours'], message: `${why} ${NEARBY_HOURS_HINT}` });
+    return z.NEVER;
+  });
+export type NearbyKioskConfig = z.output<typeof nearbyKiosk>;
 
 const ui = z.strictObject({
   defaultLanguage: z.enum(['zh-CN', 'en']).default('zh-CN'),
@@ -334,9 +359,26 @@ const ui = z.strictObject({
     })
     .prefault({}),
   hotline: z.string().regex(/^[0-9-]{3,20}$/, { error: 'expected a phone number (digits and dashes), e.g. "12345"' }).default('12345'),
-  /** shown on the out-of-hours and out-of-service screens */
+  /** shown on the out-of-hours, out-of-service and "not printed" screens: those open now, nearest first */
   nearbyKiosks: z.array(nearbyKiosk).max(10).default([]),
 });
+
+/**
+ * How long the journal keeps what people did (runtime/journal/retention.ts prunes on this schedule).
+ * Recovery needs none of it once a session's payment is settled; a session whose payment is not
+ * settled is kept whatever these say.
+ */
+const retention = z.strictObject({
+  /** ended sessions and their events — the statements, balances and registrations people were shown (days) */
+  sessionsDays: z.number().min(0.04).max(90).default(3),
+  /** settled payments and finished print jobs — order numbers, amounts, faults; nothing personal (days) */
+  recordsDays: z.number().min(1).max(1_100).default(180),
+  /** HQ events after HQ acknowledged them (days) */
+  outboxDays: z.number().min(0.04).max(90).default(7),
+  /** how often the journal is pruned (minutes; also once at start) */
+  pruneEveryMinutes: z.number().int().min(1).max(1_440).default(60),
+});
+export type RetentionConfig = z.output<typeof retention>;
 
 const agent = z.strictObject({
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
@@ -344,6 +386,17 @@ const agent = z.strictObject({
   logDir: nonEmpty.optional(),
   /** journal and other state; the runtime picks a default when absent */
   dataDir: nonEmpty.optional(),
+  retention: retention.prefault({}),
+});
+
+/** The screen's shell (the Chromium the agent starts when Electron does not run it). */
+const shell = z.strictObject({
+  /**
+   * Chromium cannot use its sandbox when the agent runs as root, and without it every page runs
+   * with root's rights. Run the agent as the kiosk user (build/zizhu-agent.service); only a machine
+   * where that is impossible says `true` here, and the agent then logs that it runs unsandboxed.
+   */
+  allowNoSandbox: z.boolean().default(false),
 });
 
 /** A technician who may open the maintenance screen: the PIN only as a salted scrypt hash (`zizhu config pin-hash`). */
@@ -372,6 +425,7 @@ const kioskBase = z.strictObject({
   backends: backends.prefault({}),
   ui: ui.prefault({}),
   agent: agent.prefault({}),
+  shell: shell.prefault({}),
   /** who may open the maintenance screen (none: maintenance only through HQ) */
   staff: z.array(staffMember).max(100).default([]),
 });

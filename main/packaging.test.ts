@@ -115,6 +115,40 @@ describe('systemd unit build/zizhu-kiosk.service', () => {
   });
 });
 
+describe('systemd unit build/zizhu-agent.service (a kiosk with Debian Chromium instead of Electron)', () => {
+  const unit = iniSections(read('build/zizhu-agent.service'));
+  const service = unit.get('Service')!;
+
+  it('runs the agent with the Chromium shell and the config path, restarted always', () => {
+    expect(service.get('ExecStart')).toEqual(['/usr/local/bin/zizhu agent --config /etc/zizhu/kiosk.json --shell chromium']);
+    expect(service.get('Restart')).toEqual(['always']);
+    expect(unit.get('Install')!.get('WantedBy')).toEqual(['graphical-session.target']);
+  });
+});
+
+describe('the kiosk runs as its own user, and Chromium keeps its sandbox', () => {
+  const units = ['build/zizhu-kiosk.service', 'build/zizhu-agent.service'];
+
+  it('every unit starts only for the kiosk user the post-install script creates, never as root', () => {
+    const kioskUser = /^KIOSK_USER=(\S+)$/m.exec(read('build/linux/after-install.sh'))?.[1];
+    expect(kioskUser).toBe('zizhu');
+    expect(read('build/linux/after-install.sh')).toMatch(/useradd .*"\$KIOSK_USER"/);
+    for (const path of units) {
+      const unit = iniSections(read(path));
+      expect(unit.get('Unit')!.get('ConditionUser'), path).toEqual([kioskUser]);
+      expect(unit.get('Service')!.get('User'), path).toBeUndefined(); // user units: the kiosk user's own manager runs them
+    }
+  });
+
+  it('nothing shipped turns the sandbox off', () => {
+    for (const path of [...units, 'build/zizhu-kiosk.desktop', 'build/linux/after-install.sh']) expect(read(path), path).not.toMatch(/^[^#]*--no-sandbox/m);
+    for (const example of ['gov-24h', 'hospital-lobby']) {
+      const config = JSON.parse(read(`kiosk-config/examples/${example}.json`)) as { shell?: { allowNoSandbox?: boolean } };
+      expect(config.shell?.allowNoSandbox, example).not.toBe(true);
+    }
+  });
+});
+
 describe('build/linux/after-install.sh', () => {
   const script = read('build/linux/after-install.sh');
   it('installs and enables the unit it ships', () => {

@@ -1,7 +1,8 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { FaultCode, type DeviceFault } from '../contracts/faults.ts';
 import type { KioskConfig } from '../kiosk-config/schema.ts';
 import { openJournal, type Journal } from './journal/journal.ts';
+import { startJournalPruning } from './journal/retention.ts';
 import { createLogger, closeLogger, type Logger } from './logging.ts';
 import { openKioskDevices, type KioskDevices } from './devices.ts';
 import { DeviceFaultBoard, type DeviceName, type FaultChange } from './device-faults.ts';
@@ -9,6 +10,7 @@ import type { BackOfficeClients } from './flows/back-office.ts';
 import { createFlowRuntime, type FlowRuntime, type FlowRuntimeOptions } from './flows/runtime.ts';
 import { startNotifyReceiver, type NotifyReceiver } from './flows/notify-receiver.ts';
 import { registrationFacts } from './flows/registration-actors.ts';
+import { testPagePrinter } from './flows/print-actors.ts';
 import { Recovery, type RecoveryReport } from './recovery/recovery.ts';
 import { Kiosk } from './kiosk/kiosk.ts';
 import { watchBackOffice, type BackOfficeHealth } from './flows/back-office-health.ts';
@@ -16,6 +18,10 @@ import type { BackendName } from '../backends/errors.ts';
 import { startBridge, type RunningBridge } from './bridge/server.ts';
 import type { SelfTestOutput } from '../state-machines/lifecycle.machine.ts';
 import { fileURLToPath } from 'node:url';
+import { systemNow, type Now } from '../state-machines/deadlines.ts';
+import { takeAgentLock } from './agent-lock.ts';
+import { agentDataDir, agentLogDir } from './agent-dirs.ts';
+import { agentStatusOf, startStatusEndpoint } from './status-endpoint.ts';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -27,13 +33,14 @@ const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
   [FaultCode.PRINTER_UNRECOVERABLE_ERROR]: 'unrecoverable printer error: power-cycle the printer, call service if it stays',
   [FaultCode.PRINTER_PAPER_JAM]: 'paper jam in the presenter: open and clear it',
   [FaultCode.PRINTER_NO_RESPONSE]: 'the printer does not answer status requests: check power and cable',
+  [FaultCode.PRINTER_NOT_DELIVERING]: 'receipts are accepted but none comes out although the status is clean: check the paper path and print mechanism, then run a test print (staff screen or zizhu doctor --test-print)',
 };
 
 export interface AgentOptions {
   config: KioskConfig;
-  /** journal and state (default: config.agent.dataDir, else ./var/data) */
+  /** journal, state and the one-agent lock (default: config.agent.dataDir, else runtime/agent-dirs.ts: ~/.local/state/zizhu/data, /var/lib/zizhu for root) */
   dataDir?: string;
-  /** rotating log files (default: config.agent.logDir, else ./var/log); false = console only */
+  /** rotating log files (default: config.agent.logDir, else runtime/agent-dirs.ts: ~/.local/state/zizhu/log, /var/log/zizhu for root); false = console only */
   logDir?: string | false;
   /** console output of the log (default 'text') */
   console?: 'text' | 'json' | false;
@@ -53,6 +60,11 @@ export interface AgentOptions {
    * connects to. Absent: no screen (devices, journal and flows only).
    */
   screen?: AgentScreenOptions;
+  /**
+   * The kiosk's clock (epoch ms): hours, "today", deadlines, journal and HQ timestamps. Default the
+   * system clock; tests and `zizhu start --at` pin it (`pinnedNow`).
+   */
+  now?: Now;
 }
 
 export interface AgentScreenOptions {
@@ -62,6 +74,8 @@ export interface AgentScreenOptions {
   rendererDir?: string;
   /** the "session ended" screen's time (default 6 s) */
   endedShowMs?: number;
+  /** development only: the bridge also offers `takeoverUrl`, whose browser takes the screen's one seat (visibly) */
+  takeover?: boolean;
 }
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../renderer/dist', import.meta.url));
@@ -113,9 +127,36 @@ export interface RunningAgent {
  * HQ outbox event the moment it appears or clears. Flows, bridge and HQ link attach here.
  */
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  // one agent per data directory (runtime/agent-lock.ts), taken before the journal, devices or screen
+  const dataDir = agentDataDir(opts.dataDir ?? opts.config.agent.dataDir);
+  const lock = takeAgentLock(dataDir, { command: 'the kiosk agent' });
+  let agent: RunningAgent;
+  try {
+    agent = await startLockedAgent(opts, dataDir);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  // the agent's own view of its devices, for `zizhu doctor` while the agent holds the ports
+  const startedAt = new Date((opts.now ?? systemNow)()).toISOString();
+  const status = await startStatusEndpoint(() => agentStatusOf(agent, startedAt)).catch((e: unknown) => {
+    agent.log.warn(`the status endpoint for zizhu doctor could not start: ${(e as Error).message}`);
+    return undefined;
+  });
+  if (status) lock.recordStatus({ url: status.url, token: status.token });
+  const stopAgent = agent.stop;
+  agent.stop = async () => {
+    await status?.close();
+    await stopAgent();
+    lock.release();
+  };
+  return agent;
+}
+
+async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<RunningAgent> {
   const { config } = opts;
-  const dataDir = resolve(opts.dataDir ?? config.agent.dataDir ?? join('var', 'data'));
-  const logDir = opts.logDir === false ? undefined : resolve(opts.logDir ?? config.agent.logDir ?? join('var', 'log'));
+  const now = opts.now ?? systemNow;
+  const logDir = opts.logDir === false ? undefined : agentLogDir(opts.logDir ?? config.agent.logDir);
   const log = createLogger({
     level: config.agent.logLevel,
     ...(logDir ? { dir: logDir } : {}),
@@ -125,7 +166,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const journalPath = join(dataDir, 'journal.sqlite');
   let journal: Journal;
   try {
-    journal = openJournal({ path: journalPath, onCorrupt: opts.moveAsideCorruptJournal ? 'move-aside' : 'fail' });
+    journal = openJournal({ path: journalPath, now, onCorrupt: opts.moveAsideCorruptJournal ? 'move-aside' : 'fail' });
   } catch (e) {
     log.error((e as Error).message);
     await closeLogger(log);
@@ -137,7 +178,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const u = startup.uncleanShutdown;
     const detail = `the previous agent run (pid ${u.pid}, started ${new Date(u.startedAt).toISOString()}) stopped without closing its journal; last seen ${new Date(u.lastSeenAt).toISOString()}`;
     log.warn(detail);
-    journal.outbox.enqueue('fault.raised', { code: FaultCode.AGENT_UNCLEAN_SHUTDOWN, device: 'agent', severity: 'fault', detail, at: Date.now(), previousRun: u });
+    journal.outbox.enqueue('fault.raised', { code: FaultCode.AGENT_UNCLEAN_SHUTDOWN, device: 'agent', severity: 'fault', detail, at: now(), previousRun: u });
   }
   if (startup.movedAside) {
     const m = startup.movedAside;
@@ -147,8 +188,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const heartbeat = setInterval(() => journal.heartbeat(), opts.heartbeatMs ?? 5_000);
   heartbeat.unref();
+  for (const w of startup.warnings) log.warn(w);
+  // what people did is kept only as long as needed: pruned now and on the schedule (config agent.retention)
+  const pruning = startJournalPruning({ journal, retention: config.agent.retention, now, log });
 
-  const faults = new DeviceFaultBoard();
+  const faults = new DeviceFaultBoard(now);
   const report = (changes: FaultChange[]) => {
     for (const c of changes) {
       const line = `${c.device} ${c.change === 'raised' ? (c.severity === 'fault' ? 'FAULT' : 'WARNING') : 'cleared'} ${c.code}: ${c.detail}`;
@@ -188,6 +232,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     };
     printer.on('status', printerState);
     printer.on('fault', (f: DeviceFault) => log.debug?.(`printer fault event ${f.code}`));
+    printer.on('job', (e) => kiosk?.printerJob(e));
     printerState();
   }
   let flows: FlowRuntime | undefined;
@@ -207,7 +252,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         latestBackends.set(backend, { state, detail });
         if (state === 'down') log.warn(`back office ${backend} unreachable: ${detail}`);
         else log.info(`back office ${backend} answers again`);
-        journal.outbox.enqueue('backend.health', { backend, state, detail, at: Date.now() });
+        journal.outbox.enqueue('backend.health', { backend, state, detail, at: now() });
         kiosk?.backendHealth(backend, state, detail);
       },
     });
@@ -218,6 +263,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       ...(bo.clients.his ? { his: bo.clients.his } : {}),
       log,
       facts: { hospitalRegistration: registrationFacts },
+      now,
       ...(bo.recoveryRetry ? { retry: bo.recoveryRetry } : {}),
       ...(bo.notExistGraceMs !== undefined ? { notExistGraceMs: bo.notExistGraceMs } : {}),
     });
@@ -233,18 +279,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       ...(printer ? { devices: { printer } } : {}),
       kiosk: { id: config.id, name: config.name, hotline: config.ui.hotline },
       log,
+      clock: { now },
       defaults: {
         hospitalRegistration: {
           ...(services.hospitalRegistration ? { identifyBy: services.hospitalRegistration.identifyBy, allowWithoutPrinter: services.hospitalRegistration.allowWithoutPrinter } : {}),
           ...(services.payment ? { payment: { methods: services.payment.methods, orderDeadlineSeconds: services.payment.orderDeadlineSeconds } } : {}),
           idle: config.ui.idle,
-          nearbyKiosks: config.ui.nearbyKiosks,
           ...bo.defaults?.hospitalRegistration,
         },
         providentFundStatement: {
           ...(services.providentFundStatement ? { identifyBy: services.providentFundStatement.identifyBy, maxPeriodMonths: services.providentFundStatement.maxPeriodMonths } : {}),
           idle: config.ui.idle,
-          nearbyKiosks: config.ui.nearbyKiosks,
           ...bo.defaults?.providentFundStatement,
         },
       },
@@ -267,6 +312,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   } catch (e) {
     log.error(`the service flows could not start: ${(e as Error).message}`);
     clearInterval(heartbeat);
+    pruning.stop();
     detachDevices?.();
     flows?.close();
     recovery?.stop();
@@ -289,8 +335,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     kiosk = new Kiosk({
       config,
       ...(flows ? { flows } : {}),
-      ...(printer ? { printer } : {}),
+      // the staff test page goes into the journal's print jobs too; the staff screen lists the latest
+      ...(printer ? { printer: testPagePrinter({ journal, printer }), recentPrintJobs: () => journal.printJobs.recent(8) } : {}),
+      ...(idReader ? { idReader } : {}),
       selfTest,
+      now,
       report: (type, payload) => journal.outbox.enqueue(type, payload),
       log,
       ...(opts.screen.endedShowMs !== undefined ? { endedShowMs: opts.screen.endedShowMs } : {}),
@@ -302,12 +351,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     }).start();
     for (const [device, h] of latestHealth) kiosk.deviceHealth(device, h.faults, h.warnings);
     for (const [backend, h] of latestBackends) kiosk.backendHealth(backend, h.state, h.detail);
-    bridge = await startBridge({ kiosk, rendererDir: opts.screen.rendererDir ?? DEFAULT_RENDERER_DIR, port: opts.screen.port ?? 0, log });
+    bridge = await startBridge({ kiosk, rendererDir: opts.screen.rendererDir ?? DEFAULT_RENDERER_DIR, port: opts.screen.port ?? 0, log, ...(opts.screen.takeover ? { takeover: true } : {}) });
     log.info(`screen: ${bridge.origin} (renderer with this boot's token)`);
   } catch (e) {
     log.error(`the kiosk screen could not start: ${(e as Error).message}`);
     kiosk?.close();
     clearInterval(heartbeat);
+    pruning.stop();
     detachDevices?.();
     flows?.close();
     recovery?.stop();
@@ -341,6 +391,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       if (stopped) return;
       stopped = true;
       clearInterval(heartbeat);
+      pruning.stop();
       await bridge?.close();
       kiosk?.close();
       detachDevices?.();

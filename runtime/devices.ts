@@ -68,7 +68,8 @@ export async function openKioskDevices(devices: KioskConfig['devices'], opts: Op
     const link = linkForTransport(devices.printer.transport, opts);
     links.push(link);
     await openWithin(link, openTimeoutMs);
-    result.printer = new ReceiptPrinter({ link, profile: devices.printer.profile, completionTimeoutMs: devices.printer.completionTimeoutMs });
+    const p = devices.printer;
+    result.printer = new ReceiptPrinter({ link, profile: p.profile, completionTimeoutMs: p.completionTimeoutMs, notDeliveringAfter: p.notDeliveringAfterJobs });
     // ASB and a status read now if the link is up, else when it comes up
     await result.printer.start();
   }

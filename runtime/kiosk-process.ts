@@ -10,7 +10,9 @@ import type { KioskConfig } from '../kiosk-config/schema.ts';
 import { startAgent, type RunningAgent } from './agent.ts';
 import { backOfficeFromConfig } from './flows/back-office.ts';
 import type { ShellConnection, ShellProblemEvent } from './shell/types.ts';
+import type { NoSandboxAllowance } from './shell/chromium.ts';
 import { ScreenWatchdog, type ScreenWatchdogOptions } from './screen-watchdog.ts';
+import type { Now } from '../state-machines/deadlines.ts';
 
 export type ShellChoice = 'chromium' | 'parent-port' | 'none';
 
@@ -29,6 +31,17 @@ export interface KioskProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** the screen watchdog's timing (it runs whenever there is a shell) */
   watchdog?: Pick<ScreenWatchdogOptions, 'paintTimeoutMs' | 'checkEveryMs' | 'frameEveryMs' | 'reloadGraceMs'>;
+  /** the kiosk's clock (default the system clock; tests and `zizhu start --at` pin it) */
+  now?: Now;
+  /** the kiosk config's file (named in errors about it) */
+  configFile?: string;
+  /**
+   * Development only (`zizhu start`, tests): Chromium may run without its sandbox as root. Elsewhere
+   * only the config's `shell.allowNoSandbox: true` allows it; else the agent does not start.
+   */
+  developmentNoSandbox?: boolean;
+  /** development only (`zizhu start --headless`): the bridge offers a takeover URL for a person's own browser */
+  screenTakeover?: boolean;
 }
 
 export interface RunningKioskProcess {
@@ -52,8 +65,18 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** Who allows Chromium without its sandbox for this process: the config, development, or nobody. */
+function noSandboxAllowance(o: KioskProcessOptions): NoSandboxAllowance | undefined {
+  return o.config.shell.allowNoSandbox ? 'config' : o.developmentNoSandbox ? 'development' : undefined;
+}
+
 export async function startKioskProcess(o: KioskProcessOptions): Promise<RunningKioskProcess> {
   const { config } = o;
+  if (o.shell === 'chromium') {
+    // refused before anything starts: no journal, no devices, no bridge
+    const { noSandboxNeeded } = await import('./shell/chromium.ts');
+    noSandboxNeeded(process.getuid?.(), noSandboxAllowance(o), o.configFile);
+  }
   const hasBackOffice = Object.keys(config.backends).length > 0;
   const notifyPort = config.backends.payment ? (o.notifyPort ?? (await freeLoopbackPort())) : undefined;
   const clients = hasBackOffice
@@ -66,7 +89,8 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     ...(o.console !== undefined ? { console: o.console } : {}),
     moveAsideCorruptJournal: o.moveAsideCorruptJournal === true,
     ...(clients ? { backOffice: { clients, ...(notifyPort !== undefined ? { notifyPort } : {}) } } : {}),
-    screen: { ...(o.bridgePort !== undefined ? { port: o.bridgePort } : {}) },
+    screen: { ...(o.bridgePort !== undefined ? { port: o.bridgePort } : {}), ...(o.screenTakeover ? { takeover: true } : {}) },
+    ...(o.now ? { now: o.now } : {}),
   });
   const bridge = agent.bridge!;
   const startedAt = Date.now();
@@ -85,7 +109,14 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     if (o.shell === 'chromium') {
       const { launchChromiumShell } = await import('./shell/chromium.ts');
       // the browser's pid lives next to the journal: a browser a killed agent left behind is ended at the next start
-      shell = await launchChromiumShell({ headless: o.headless === true, log: agent.log, pidFile: join(dirname(agent.journalPath), 'chromium-shell.pid') });
+      const noSandboxAllowedBy = noSandboxAllowance(o);
+      shell = await launchChromiumShell({
+        headless: o.headless === true,
+        log: agent.log,
+        pidFile: join(dirname(agent.journalPath), 'chromium-shell.pid'),
+        ...(noSandboxAllowedBy ? { noSandboxAllowedBy } : {}),
+        ...(o.configFile ? { configFile: o.configFile } : {}),
+      });
     } else if (o.shell === 'parent-port') {
       const { parentPortShell } = await import('./shell/parent-port.ts');
       shell = parentPortShell();

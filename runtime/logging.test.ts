@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -107,6 +107,26 @@ describe('logging masks personal data end-to-end (real logger, real rotating fil
     expect(basename(files[0]!)).toMatch(/^agent-\d{4}-\d{2}-\d{2}\.log$/);
     expect(realpathSync(join(dir, 'agent.log'))).toBe(realpathSync(files[0]!));
     expect(readdirSync(dir).sort()).toEqual(['.agent-audit.json', 'agent.log', basename(files[0]!)].sort());
+  });
+
+  it('keeps its files to the kiosk user: directory 0700, every log file (rotated ones too) and the audit file 0600, whatever the umask', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'zizhu-log-')), 'var', 'log');
+    const old = process.umask(0o022);
+    let log: ReturnType<typeof createLogger>;
+    try {
+      log = createLogger({ dir, console: false, maxSize: '1k' });
+    } finally {
+      process.umask(old);
+    }
+    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 60; i++) log.info(`line ${i} ${'x'.repeat(80)}`);
+    await closeLogger(log);
+    const files = readdirSync(dir).filter((f) => !lstatSync(join(dir, f)).isSymbolicLink());
+    expect(files.filter((f) => /^agent-.*\.log(\.\d+)?$/.test(f)).length).toBeGreaterThan(1);
+    expect(files).toContain('.agent-audit.json');
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    expect(Object.fromEntries(files.map((f) => [f, mode(join(dir, f))]))).toEqual(Object.fromEntries(files.map((f) => [f, '600'])));
+    expect(mode(dir)).toBe('700');
   });
 
   it('reports an unusable log directory with its path', () => {

@@ -5,12 +5,15 @@
  * in the message text (`name: 张三`, `身份证号：…`, bare 18/15-digit ID numbers), in metadata at
  * any depth, in arrays, and in errors (message, stack, own fields, cause). Masking runs after
  * `%s` interpolation and before anything is written.
+ *
+ * The files are the kiosk user's alone: the directory is created 0700, every log file (rotated
+ * ones too) and the rotation's audit file 0600.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 import { maskPersonalData, maskPersonalText } from '../contracts/pii.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, tightenFile } from './private-files.ts';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type Logger = winston.Logger;
@@ -75,26 +78,35 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         : new winston.transports.Console({ format, stderrLevels: ['error'] }),
     );
   }
+  let openDirWarning: string | null = null;
   if (options.dir) {
     try {
-      mkdirSync(options.dir, { recursive: true });
+      openDirWarning = ensurePrivateDir(options.dir);
     } catch (e) {
       throw new Error(`cannot create the log directory ${options.dir}: ${(e as Error).message}; check the path and permissions (agent.logDir in the kiosk config)`, { cause: e });
     }
     const stem = options.fileStem ?? 'agent';
+    const auditFile = join(options.dir, `.${stem}-audit.json`);
     const file = new DailyRotateFile({
       dirname: options.dir,
       filename: `${stem}-%DATE%.log`,
       datePattern: 'YYYY-MM-DD',
       maxSize: options.maxSize ?? '20m',
       maxFiles: options.maxFiles ?? '30d',
-      auditFile: join(options.dir, `.${stem}-audit.json`),
+      auditFile,
       createSymlink: true,
       symlinkName: `${stem}.log`,
       format: winston.format.json(),
+      // every file it opens, the first and each rotated one, is created 0600
+      options: { flags: 'a', mode: PRIVATE_FILE_MODE },
     });
-    // the first 'new' is re-emitted on the next tick, so this sees the first file too
-    file.on('new', (name: string) => currentFile.set(file, name));
+    // the first 'new' is re-emitted on the next tick, so this sees the first file too; the audit
+    // file was (re)written just before (with the umask's mode), and an older file may be wider
+    file.on('new', (name: string) => {
+      currentFile.set(file, name);
+      privately(name, auditFile);
+    });
+    file.on('logRemoved', () => privately(auditFile));
     transports.push(file);
   }
   // a logger with no transport never drains: its buffer fills, writes stall and end() never finishes
@@ -114,10 +126,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     reported = true;
     process.stderr.write(`zizhu: logging failed (${maskPersonalText(e.message)}); continuing without the failing log output\n`);
   });
+  if (openDirWarning) logger.warn(openDirWarning);
   return logger;
 }
 
 const currentFile = new WeakMap<DailyRotateFile, string>();
+
+/** Tighten log files to 0600; a failure (file already rotated away) is not worth a log line. */
+function privately(...files: string[]): void {
+  for (const f of files) {
+    try {
+      tightenFile(f);
+    } catch {
+      // removed or not ours: nothing to protect here
+    }
+  }
+}
 
 /** The file each rotating-file transport writes now (known from the next tick after creation). */
 export function logFiles(logger: Logger): string[] {

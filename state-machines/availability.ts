@@ -211,6 +211,7 @@ const FAULT_WORDS: Partial<Record<FaultCode, { zh: string; en: string }>> = {
   PRINTER_PAPER_JAM: { zh: '打印机卡纸', en: 'printer paper jam' },
   PRINTER_NO_RESPONSE: { zh: '打印机无响应', en: 'printer not responding' },
   PRINT_NOT_DELIVERED: { zh: '打印未完成', en: 'receipt not delivered' },
+  PRINTER_NOT_DELIVERING: { zh: '打印机不出纸（连续打印未完成）', en: 'printer is not delivering receipts (several in a row did not come out)' },
   PRINT_NOT_TAKEN: { zh: '出纸口有未取走的凭条', en: 'a receipt is still in the printer output' },
   IDREADER_SAM_FAULT: { zh: '身份证阅读器安全模块故障', en: 'ID card reader security module fault' },
   IDREADER_NO_RESPONSE: { zh: '身份证阅读器无响应', en: 'ID card reader not responding' },

@@ -47,21 +47,23 @@ export function callFailure(error: unknown): CallFailure {
   return { kind: 'other', outcome: 'unknown', code: 'ERROR', message: maskPersonalText(text(error)) };
 }
 
-/** Why a print was not delivered: `{ code: FaultCode, detail? }` from the print-job actor, or any error. */
+/** Why a print was not delivered: `{ code: FaultCode, detail?, mayHavePrinted? }` from the print-job actor, or any error. */
 export interface PrintFailure {
   /** a FaultCode (PRINT_NOT_DELIVERED, PRINTER_PAPER_OUT …); PRINT_NOT_DELIVERED when unknown */
   code: string;
   detail: string;
+  /** part of it may be in the tray (sent, then paper out / unplugged / no completion): the person is told to look. Unknown = true. */
+  mayHavePrinted: boolean;
 }
 
 export function printFailure(error: unknown): PrintFailure {
   if (error !== null && typeof error === 'object') {
-    const e = error as { code?: unknown; detail?: unknown; message?: unknown };
+    const e = error as { code?: unknown; detail?: unknown; message?: unknown; mayHavePrinted?: unknown };
     if (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e.code)) {
-      return { code: e.code, detail: maskPersonalText(text(e.detail ?? e.message ?? e.code)) };
+      return { code: e.code, detail: maskPersonalText(text(e.detail ?? e.message ?? e.code)), mayHavePrinted: e.mayHavePrinted !== false };
     }
   }
-  return { code: 'PRINT_NOT_DELIVERED', detail: maskPersonalText(text(error)) };
+  return { code: 'PRINT_NOT_DELIVERED', detail: maskPersonalText(text(error)), mayHavePrinted: true };
 }
 
 /** The placeholder every actor has until the runtime provides the real one. */

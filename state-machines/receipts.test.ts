@@ -85,6 +85,11 @@ describe('receipts', () => {
     expect(t).toContain('挂号费（元）=50.00');
     expect(t).toContain('[qr B20251125-0007]');
     expect(t).toContain('支付订单号=regsession0001P1');
+    expect(t).not.toContain('就诊地点');
+    // where to go: the department's location from the HIS, as a line and in the closing words
+    const located = text(registrationSlip(reg, { name: '张三' }, KIOSK, '门诊楼二层A区'));
+    expect(located).toContain('就诊地点=门诊楼二层A区');
+    expect(located).toContain('请按就诊时间到门诊楼二层A区 内科候诊');
   });
 
   it('a statement with thousands of rows stays within the print job limits: the newest rows, and a note', () => {

@@ -93,8 +93,8 @@ export function statementReceipt(statement: ProvidentFundStatement, kiosk: Kiosk
   return { title: '公积金缴存明细', lines, cut: 'full' };
 }
 
-/** 挂号凭条: the queue number large, where to go, what was paid. */
-export function registrationSlip(registration: Registration, patient: { name: string }, kiosk: KioskIdentity): PrintJob {
+/** 挂号凭条: the queue number large, where to go (the department's location from the HIS), what was paid. */
+export function registrationSlip(registration: Registration, patient: { name: string }, kiosk: KioskIdentity, location: string | null = null): PrintJob {
   const r = registration;
   const lines: ReceiptLine[] = [
     { kind: 'text', text: '挂号凭条', align: 'center', bold: true, width: 2, height: 2 },
@@ -102,6 +102,7 @@ export function registrationSlip(registration: Registration, patient: { name: st
     { kind: 'text', text: `就诊序号 ${r.queueNumber}`, align: 'center', bold: true, width: 2, height: 2 },
     { kind: 'pair', label: '患者', value: maskName(patient.name) },
     { kind: 'pair', label: '科室', value: r.departmentName },
+    ...(location ? [{ kind: 'pair' as const, label: '就诊地点', value: location, bold: true }] : []),
     { kind: 'pair', label: '医生', value: r.doctorName },
     { kind: 'pair', label: '就诊时间', value: `${r.date} ${r.time}` },
     { kind: 'pair', label: '挂号费（元）', value: yuan(r.feeFen), bold: true },
@@ -112,7 +113,7 @@ export function registrationSlip(registration: Registration, patient: { name: st
   lines.push(
     { kind: 'pair', label: '挂号时间', value: isoMinute(r.createdAt) },
     { kind: 'qr', data: r.bookingId, align: 'center', errorCorrection: 'M' },
-    { kind: 'text', text: `请按就诊时间到${r.departmentName}候诊，过号请到分诊台。` },
+    { kind: 'text', text: `请按就诊时间到${location ? `${location} ` : ''}${r.departmentName}候诊，过号请到分诊台。` },
     ...footer(kiosk),
     { kind: 'feed', lines: 2 },
   );

@@ -1,36 +1,40 @@
 /**
- * Hospital registration (挂号):
+ * Hospital registration (挂号), decided before the patient pays: 锁号 → 支付 → 确认挂号.
  *
  *   identifying ─ CARD_READ / MEDICAL_INSURANCE_SCANNED → loadingRegistrations
  *     ├─ today's registrations exist → existingRegistrations (shown first: CONTINUE | DONE)
- *     └─ loadingDepartments → choosingDepartment → loadingDoctors → choosingDoctor
- *          → loadingSlots → choosingSlot → confirmingFee (CONFIRM: the idempotency key is made here)
- *          → choosingPaymentMethod → charging:
- *               paying (the payment machine is a child, invoked for the whole of `charging`)
- *                 └ PAYMENT_PAID → registering (register with the key kept in context)
- *                     ├ booked → markingUsed (MARK_USED → payment final 'used') → printingSlip → takingSlip → ended
- *                     ├ conflict existing-registration → existingConflict: KEEP_EXISTING → refund | ADD_ANYWAY → registering (new key)
- *                     ├ conflict slot-taken → refund → moneyReturned (CHOOSE_ANOTHER_SLOT)
- *                     └ failed (not done) → refund;  unknown → same key again, then registrationByKey, else refund
+ *     └─ loadingDepartments → choosingDepartment
+ *          ├─ a registration today in that department → sameDepartment (ADD_ANYWAY | BACK)
+ *          └─ loadingDoctors → choosingDoctor → loadingSlots (slots whose time is over are dropped)
+ *               → choosingSlot → confirmingFee (shows whom it is for) → [choosingPaymentMethod]
+ *               → lockingSlot (锁号 with a new idempotency key, before any money moves)
+ *                   ├ locked → charging: paying (the payment child) ─ PAYMENT_PAID → registering (确认挂号)
+ *                   │            ├ booked → markingUsed (payment 'used') → printingSlip → takingSlip → ended
+ *                   │            └ not held / refused → refunding;  unknown → same key again, then registrationByKey
+ *                   ├ same department (booked meanwhile) → sameDepartment
+ *                   ├ slot taken / over → slotTaken (CHOOSE_ANOTHER_SLOT): nothing was paid
+ *                   └ failed → unavailable (RETRY: a new attempt)
+ *          charging ends without a booking (not paid, cancelled, refunded) → releasingSlot (解锁)
+ *               → moneyReturned | paymentNotCompleted (RETRY_PAYMENT locks again) | ended
  *
- * Never an implicit cancel: this machine has no way to cancel a booking at all; a second
- * registration for the same patient is an explicit choice (ADD_ANYWAY with allowAdditional).
- *
- * Idempotency keys (decided): one key per *booking attempt*, `${sessionId}-R${n}`, assigned in the
- * transition before the first call (so it is in the journaled snapshot before the HIS sees it)
- * and reused for every retry of that attempt (timeouts, a restore). ADD_ANYWAY is a new
- * decision by the patient after a definite "not booked (conflict)" answer, so it is a new
- * attempt with a new key: reusing the old key would make the request differ from the first one
- * under the same key (allowAdditional), which the HIS may rightly refuse as key-reused, or it may
- * replay the cached conflict forever.
- *
- * Slot taken after payment (decided): refund first, then let the patient choose another slot and
- * pay again. Carrying the paid order over would keep money held while the patient browses (idle
- * timeouts, abandoned sessions) and tie an order whose amount and description name one slot to
- * another; refund-first keeps every paid order bound to exactly one booking attempt.
+ * Decided:
+ * - Every conflict is told before payment. Another department the same day is no conflict (both stay
+ *   valid); the same department is an explicit choice (ADD_ANYWAY → allowSameDepartment), asked as soon
+ *   as the department is chosen when today's list shows it, else when the HIS refuses the lock.
+ *   There is no way to cancel a booking in this machine at all.
+ * - One idempotency key per *lock attempt*, `${sessionId}-R${n}`, assigned in the transition into
+ *   lockingSlot (so it is journaled before the HIS sees it) and used for that attempt's lock, its
+ *   retries, its confirm and its release. Retrying after a refusal or a failed payment is a new attempt
+ *   with a new key: a released key never locks again at the HIS.
+ * - `lock` in context means "a place may be held under the current key": set before the lock call,
+ *   cleared when the place became a booking or was released. Anything that ends without a booking
+ *   passes through releasingSlot; if the HIS cannot be reached after a few tries, the hold simply
+ *   expires there. Recovery releases the lock of a session the agent left (runtime/recovery).
+ * - The hold asked for covers paying and confirming; a shorter hold granted by the HIS shortens the
+ *   payment deadline, so the patient cannot pay for a place the HIS has already given back.
  */
 import { assign, fromPromise, raise, sendTo, setup } from 'xstate';
-import type { Department, Doctor, Patient, RegisterRequest, RegisterResult, Registration, Slot } from '../backends/his/types.ts';
+import type { ConfirmRegistrationRequest, ConfirmRegistrationResult, Department, Doctor, LockSlotRequest, LockSlotResult, Patient, Registration, ReleaseSlotResult, Slot } from '../backends/his/types.ts';
 import type { PrintJob } from '../drivers/printer/job.ts';
 import { maskIdNumber, maskName } from '../contracts/pii.ts';
 import { msUntil, systemNow, type Now } from './deadlines.ts';
@@ -39,6 +43,7 @@ import { IDLE_REGION, idleDelays, idleTiming, type IdleContext, type IdleSetting
 import { createPaymentMachine, type PaymentMethod, type PaymentOutput, type PaymentPaidEvent } from './payment.machine.ts';
 import type { IdCardLike, PrintReceiptInput, PrintReceiptOutput, UndeliveredRecord } from './provident-fund.machine.ts';
 import { registrationSlip, type KioskIdentity } from './receipts.ts';
+import { HOSPITAL_TIME_ZONE, openSlots } from './slot-times.ts';
 
 export type RegistrationIdentifyBy = 'idCard' | 'medicalInsuranceQr';
 
@@ -59,15 +64,20 @@ export interface RegistrationInput {
   elderlyMode?: boolean;
   takeReceiptSeconds?: number;
   nearbyKiosks?: NearbyKiosk[];
+  /** the hospital's time zone: slots whose time is over there are not offered (default Asia/Shanghai) */
+  timeZone?: string;
 }
 
 export type RegistrationOutcome = 'registered' | 'viewed-existing' | 'not-registered' | 'cancelled' | 'timeout';
-export type RefundReason = 'kept-existing' | 'slot-taken' | 'register-failed' | 'cancelled' | 'timeout';
-export type LoadStep = 'registrations' | 'departments' | 'doctors' | 'slots';
+export type RefundReason = 'register-failed' | 'cancelled';
+/** what did not answer: a list, or the lock */
+export type LoadStep = 'registrations' | 'departments' | 'doctors' | 'slots' | 'lock';
+export type RegistrationConflict = { reason: 'same-department'; existing: Registration[] } | { reason: 'slot-taken' | 'slot-passed'; slotId: string };
 
 export interface RegistrationContext extends IdleContext {
   sessionId: string;
   today: string;
+  timeZone: string;
   kiosk: KioskIdentity;
   identifyBy: RegistrationIdentifyBy[];
   allowWithoutPrinter: boolean;
@@ -93,11 +103,16 @@ export interface RegistrationContext extends IdleContext {
   paymentAttempt: number;
   paidOrder: { outTradeNo: string; amountFen: number; transactionId: string | null } | null;
   registrationAttempt: number;
-  /** made before the first register call of an attempt, reused by every retry of it */
+  /** made in the transition into lockingSlot; the attempt's lock, confirm and release all use it */
   idempotencyKey: string | null;
-  allowAdditional: boolean;
+  /** a place may be held under `idempotencyKey` (expiresAt: epoch ms, as the HIS granted; null before it answered) */
+  lock: { expiresAt: number | null } | null;
+  /** the patient chose to register again in a department they are registered in today */
+  allowSameDepartment: boolean;
+  lockTries: number;
   registerTries: number;
-  conflict: { reason: 'existing-registration'; existing: Registration[] } | { reason: 'slot-taken'; slotId: string } | null;
+  releaseTries: number;
+  conflict: RegistrationConflict | null;
   registration: Registration | null;
   refundReason: RefundReason | null;
   /** the last payment's result */
@@ -134,7 +149,6 @@ export type RegistrationEvent =
   | { type: 'PAYMENT_NOTIFIED'; outTradeNo: string }
   /** from the payment child */
   | PaymentPaidEvent
-  | { type: 'KEEP_EXISTING' }
   | { type: 'ADD_ANYWAY' }
   | { type: 'CHOOSE_ANOTHER_SLOT' }
   | { type: 'RETRY' }
@@ -151,6 +165,12 @@ export type RegistrationEvent =
   | { type: 'idle.pause' };
 
 export const REGISTER_TRIES = 3;
+export const LOCK_TRIES = 3;
+export const RELEASE_TRIES = 3;
+/** what the hold covers beyond paying: the settle wait, confirming and its retries */
+export const CONFIRM_MARGIN_SECONDS = 120;
+/** a short hold never cuts the configured payment deadline below this (a hold that short the HIS should not grant) */
+const MIN_PAYMENT_SECONDS = 30;
 
 /** The idempotency key of the session's `attempt`-th booking attempt. */
 export function idempotencyKeyFor(sessionId: string, attempt: number): string {
@@ -162,7 +182,22 @@ export function delaysFor(now: Now = systemNow) {
     ...idleDelays(now),
     untilTakeDeadline: ({ context }: { context: RegistrationContext }) => msUntil(context.takeDeadline, now),
     registerRetryPause: ({ context }: { context: RegistrationContext }) => backoffMs(context.registerTries - 1),
+    lockRetryPause: ({ context }: { context: RegistrationContext }) => backoffMs(context.lockTries - 1),
+    releaseRetryPause: ({ context }: { context: RegistrationContext }) => backoffMs(context.releaseTries - 1),
   };
+}
+
+/** How long to ask the HIS to hold the place: paying, the settle wait after the deadline, confirming. */
+export function holdSecondsFor(c: Pick<RegistrationContext, 'orderDeadlineSeconds' | 'settleWaitSeconds'>): number {
+  return Math.ceil(c.orderDeadlineSeconds + c.settleWaitSeconds + CONFIRM_MARGIN_SECONDS);
+}
+
+/** The payment deadline: the configured one, cut so that paying and confirming end before the hold does. */
+export function paymentDeadlineSeconds(c: Pick<RegistrationContext, 'orderDeadlineSeconds' | 'settleWaitSeconds' | 'lock'>, at: number): number {
+  const expiresAt = c.lock?.expiresAt;
+  if (expiresAt === null || expiresAt === undefined) return c.orderDeadlineSeconds;
+  const fits = Math.floor((expiresAt - at) / 1000) - c.settleWaitSeconds - CONFIRM_MARGIN_SECONDS;
+  return Math.min(c.orderDeadlineSeconds, Math.max(MIN_PAYMENT_SECONDS, fits));
 }
 
 /**
@@ -185,7 +220,9 @@ export function createRegistrationMachine(now: Now = systemNow) {
       departments: fromPromise<Department[], Record<string, never>>(async () => notProvided('departments')),
       doctors: fromPromise<Doctor[], { departmentId: string; date: string }>(async () => notProvided('doctors')),
       slots: fromPromise<Slot[], { doctorId: string; date: string }>(async () => notProvided('slots')),
-      register: fromPromise<RegisterResult, RegisterRequest>(async () => notProvided('register')),
+      lockSlot: fromPromise<LockSlotResult, LockSlotRequest>(async () => notProvided('lockSlot')),
+      confirmRegistration: fromPromise<ConfirmRegistrationResult, ConfirmRegistrationRequest>(async () => notProvided('confirmRegistration')),
+      releaseSlot: fromPromise<ReleaseSlotResult, { idempotencyKey: string }>(async () => notProvided('releaseSlot')),
       registrationByKey: fromPromise<Registration | null, { idempotencyKey: string }>(async () => notProvided('registrationByKey')),
       printReceipt: fromPromise<PrintReceiptOutput, PrintReceiptInput>(async () => notProvided('printReceipt')),
       payment: createPaymentMachine(now),
@@ -200,16 +237,29 @@ export function createRegistrationMachine(now: Now = systemNow) {
       outcome: assign({ outcome: ({ context }, params: { outcome: RegistrationOutcome }) => context.outcome ?? params.outcome }),
       failed: assign({ lastFailure: ({ event }) => callFailure((event as { error?: unknown }).error) }),
       nextPaymentAttempt: assign({ paymentAttempt: ({ context }) => context.paymentAttempt + 1, paidOrder: null, payment: null }),
+      /** a new lock attempt: a new key, and from now on a place may be held under it (journaled before the call) */
       nextRegistrationAttempt: assign({
         registrationAttempt: ({ context }) => context.registrationAttempt + 1,
         idempotencyKey: ({ context }) => idempotencyKeyFor(context.sessionId, context.registrationAttempt + 1),
+        lock: { expiresAt: null },
+        lockTries: 0,
         registerTries: 0,
+        releaseTries: 0,
+        conflict: null,
+        loadFailed: null,
+      }),
+      chooseDepartment: assign({
+        department: ({ context, event }) => (event.type === 'DEPARTMENT_CHOSEN' ? (context.departments.find((d) => d.id === event.departmentId) ?? null) : context.department),
+        doctor: null,
+        slot: null,
+        allowSameDepartment: false,
         conflict: null,
       }),
       forgetPersonalData: assign({ patient: null, todays: [], conflict: null }),
     },
     guards: {
       singleMethod: ({ context }) => context.paymentMethods.length === 1,
+      holdsLock: ({ context }) => context.lock !== null,
     },
     delays: delaysFor(now),
   }).createMachine({
@@ -219,6 +269,7 @@ export function createRegistrationMachine(now: Now = systemNow) {
       return {
         sessionId: input.sessionId,
         today: input.today,
+        timeZone: input.timeZone ?? HOSPITAL_TIME_ZONE,
         kiosk: input.kiosk,
         identifyBy: input.identifyBy && input.identifyBy.length > 0 ? input.identifyBy : ['idCard', 'medicalInsuranceQr'],
         allowWithoutPrinter: input.allowWithoutPrinter ?? false,
@@ -246,8 +297,11 @@ export function createRegistrationMachine(now: Now = systemNow) {
         paidOrder: null,
         registrationAttempt: 0,
         idempotencyKey: null,
-        allowAdditional: false,
+        lock: null,
+        allowSameDepartment: false,
+        lockTries: 0,
         registerTries: 0,
+        releaseTries: 0,
         conflict: null,
         registration: null,
         refundReason: null,
@@ -267,8 +321,15 @@ export function createRegistrationMachine(now: Now = systemNow) {
           flow: {
             initial: 'identifying',
             on: {
-              CANCEL: { target: '#registration.ended', actions: { type: 'outcome', params: { outcome: 'cancelled' } } },
-              IDLE_TIMEOUT: { target: '#registration.ended', actions: { type: 'outcome', params: { outcome: 'timeout' } } },
+              // a place held for the patient is given back before the session ends
+              CANCEL: [
+                { guard: 'holdsLock', target: '.releasingSlot', actions: { type: 'outcome', params: { outcome: 'cancelled' } } },
+                { target: '#registration.ended', actions: { type: 'outcome', params: { outcome: 'cancelled' } } },
+              ],
+              IDLE_TIMEOUT: [
+                { guard: 'holdsLock', target: '.releasingSlot', actions: { type: 'outcome', params: { outcome: 'timeout' } } },
+                { target: '#registration.ended', actions: { type: 'outcome', params: { outcome: 'timeout' } } },
+              ],
             },
             states: {
               identifying: {
@@ -333,11 +394,26 @@ export function createRegistrationMachine(now: Now = systemNow) {
               choosingDepartment: {
                 entry: ['armIdle', 'restartIdle'],
                 on: {
-                  DEPARTMENT_CHOSEN: {
-                    guard: ({ context, event }) => context.departments.some((d) => d.id === event.departmentId),
-                    target: 'loadingDoctors',
-                    actions: assign({ department: ({ context, event }) => context.departments.find((d) => d.id === event.departmentId) ?? null }),
-                  },
+                  DEPARTMENT_CHOSEN: [
+                    {
+                      guard: ({ context, event }) => context.departments.some((d) => d.id === event.departmentId) && sameDepartment(context.todays, event.departmentId).length > 0,
+                      target: 'sameDepartment',
+                      actions: ['chooseDepartment', assign({ conflict: ({ context, event }) => ({ reason: 'same-department' as const, existing: sameDepartment(context.todays, event.departmentId) }) })],
+                    },
+                    { guard: ({ context, event }) => context.departments.some((d) => d.id === event.departmentId), target: 'loadingDoctors', actions: 'chooseDepartment' },
+                  ],
+                },
+              },
+              /** 您今天已挂过该科室：仍要再挂一个（两个都有效）还是换个科室？ Nothing is held or paid here. */
+              sameDepartment: {
+                entry: ['armIdle', 'restartIdle'],
+                on: {
+                  ADD_ANYWAY: [
+                    // refused at the lock (booked meanwhile): lock again, allowed, with a new key
+                    { guard: ({ context }) => context.slot !== null, target: 'lockingSlot', actions: [assign({ allowSameDepartment: true }), 'nextRegistrationAttempt'] },
+                    { target: 'loadingDoctors', actions: assign({ allowSameDepartment: true, conflict: null }) },
+                  ],
+                  BACK: { target: 'choosingDepartment', actions: assign({ conflict: null, doctor: null, slot: null, allowSameDepartment: false }) },
                 },
               },
               loadingDoctors: {
@@ -365,7 +441,8 @@ export function createRegistrationMachine(now: Now = systemNow) {
                 invoke: {
                   src: 'slots',
                   input: ({ context }) => ({ doctorId: context.doctor?.id ?? '', date: context.today }),
-                  onDone: { target: 'choosingSlot', actions: assign({ slots: ({ event }) => event.output }) },
+                  // a slot whose time is over is never offered, whatever the HIS lists
+                  onDone: { target: 'choosingSlot', actions: assign({ slots: ({ context, event }) => openSlots(event.output, now(), context.timeZone) }) },
                   onError: { target: 'unavailable', actions: ['failed', assign({ loadFailed: 'slots' as const })] },
                 },
               },
@@ -381,13 +458,11 @@ export function createRegistrationMachine(now: Now = systemNow) {
                   BACK: 'choosingDoctor',
                 },
               },
+              /** the fee, the slot, where to go and whom it is for (masked on screen) */
               confirmingFee: {
                 entry: ['armIdle', 'restartIdle'],
                 on: {
-                  CONFIRM: [
-                    { guard: 'singleMethod', target: 'charging', actions: ['nextRegistrationAttempt', assign({ allowAdditional: false }), 'nextPaymentAttempt'] },
-                    { target: 'choosingPaymentMethod', actions: ['nextRegistrationAttempt', assign({ allowAdditional: false })] },
-                  ],
+                  CONFIRM: [{ guard: 'singleMethod', target: 'lockingSlot', actions: 'nextRegistrationAttempt' }, { target: 'choosingPaymentMethod' }],
                   BACK: 'choosingSlot',
                 },
               },
@@ -396,10 +471,61 @@ export function createRegistrationMachine(now: Now = systemNow) {
                 on: {
                   PAYMENT_METHOD_CHOSEN: {
                     guard: ({ context, event }) => context.paymentMethods.includes(event.method),
-                    target: 'charging',
-                    actions: [assign({ paymentMethod: ({ event }) => event.method }), 'nextPaymentAttempt'],
+                    target: 'lockingSlot',
+                    actions: [assign({ paymentMethod: ({ event }) => event.method }), 'nextRegistrationAttempt'],
                   },
                   BACK: 'confirmingFee',
+                },
+              },
+              /** 锁号: the place is held before any money moves; every conflict is told here */
+              lockingSlot: {
+                entry: ['pauseIdle', assign({ lockTries: ({ context }) => context.lockTries + 1 })],
+                invoke: {
+                  src: 'lockSlot',
+                  input: ({ context }) => ({
+                    idempotencyKey: context.idempotencyKey ?? idempotencyKeyFor(context.sessionId, context.registrationAttempt),
+                    patient: context.patient ?? { idNumber: '', name: '' },
+                    slotId: context.slot?.id ?? '',
+                    holdSeconds: holdSecondsFor(context),
+                    ...(context.allowSameDepartment ? { allowSameDepartment: true } : {}),
+                  }),
+                  onDone: [
+                    {
+                      guard: ({ event }) => event.output.outcome === 'locked',
+                      target: 'charging',
+                      actions: [assign({ lock: ({ event }) => ({ expiresAt: event.output.outcome === 'locked' ? parseInstant(event.output.lock.expiresAt) : null }) }), 'nextPaymentAttempt'],
+                    },
+                    {
+                      guard: ({ event }) => event.output.outcome === 'conflict' && event.output.reason === 'same-department',
+                      target: 'sameDepartment',
+                      actions: assign({ lock: null, conflict: ({ event }) => conflictOf(event.output) }),
+                    },
+                    {
+                      guard: ({ event }) => event.output.outcome === 'conflict' && (event.output.reason === 'slot-taken' || event.output.reason === 'slot-passed'),
+                      target: 'slotTaken',
+                      actions: assign({ lock: null, conflict: ({ event }) => conflictOf(event.output) }),
+                    },
+                    // key-reused: the HIS holds nothing for this attempt under its key
+                    { target: 'unavailable', actions: assign({ lock: null, loadFailed: 'lock' as const }) },
+                  ],
+                  onError: [
+                    { guard: ({ context, event }) => callFailure(event.error).outcome === 'unknown' && context.lockTries < LOCK_TRIES, target: 'lockPausing', actions: 'failed' },
+                    // still no answer: a place may be held for us; give it back before saying so
+                    { guard: ({ event }) => callFailure(event.error).outcome === 'unknown', target: 'releasingSlot', actions: ['failed', assign({ loadFailed: 'lock' as const })] },
+                    { target: 'unavailable', actions: ['failed', assign({ lock: null, loadFailed: 'lock' as const })] },
+                  ],
+                },
+              },
+              lockPausing: {
+                after: { lockRetryPause: 'lockingSlot' },
+                on: { 'zizhu.resume': { target: 'lockPausing', reenter: true } },
+              },
+              /** the slot was taken meanwhile, or its time is over: nothing was paid */
+              slotTaken: {
+                entry: ['armIdle', 'restartIdle'],
+                on: {
+                  CHOOSE_ANOTHER_SLOT: { target: 'loadingSlots', actions: assign({ slot: null, conflict: null }) },
+                  DONE: { target: '#registration.ended', actions: { type: 'outcome', params: { outcome: 'not-registered' } } },
                 },
               },
               /** a back office did not answer while loading: offer to try again */
@@ -410,6 +536,7 @@ export function createRegistrationMachine(now: Now = systemNow) {
                     { guard: ({ context }) => context.loadFailed === 'registrations', target: 'loadingRegistrations' },
                     { guard: ({ context }) => context.loadFailed === 'departments', target: 'loadingDepartments' },
                     { guard: ({ context }) => context.loadFailed === 'doctors', target: 'loadingDoctors' },
+                    { guard: ({ context }) => context.loadFailed === 'lock', target: 'lockingSlot', actions: 'nextRegistrationAttempt' },
                     { target: 'loadingSlots' },
                   ],
                 },
@@ -427,7 +554,7 @@ export function createRegistrationMachine(now: Now = systemNow) {
                     methods: context.paymentMethods,
                     method: context.paymentMethod,
                     attempt: context.paymentAttempt,
-                    deadlineSeconds: context.orderDeadlineSeconds,
+                    deadlineSeconds: paymentDeadlineSeconds(context, now()),
                     settleWaitSeconds: context.settleWaitSeconds,
                   }),
                   onDone: [
@@ -436,27 +563,19 @@ export function createRegistrationMachine(now: Now = systemNow) {
                       target: 'slipReady',
                       actions: assign({
                         payment: ({ event }) => event.output,
-                        slip: ({ context }) => (context.registration ? registrationSlip(context.registration, context.patient ?? { name: '' }, context.kiosk) : null),
+                        slip: ({ context }) =>
+                          context.registration ? registrationSlip(context.registration, context.patient ?? { name: '' }, context.kiosk, context.department?.location ?? null) : null,
                       }),
                     },
-                    {
-                      guard: ({ context, event }) => event.output.wasPaid && context.outcome === 'timeout',
-                      target: '#registration.ended',
-                      actions: assign({ payment: ({ event }) => event.output }),
-                    },
-                    { guard: ({ event }) => event.output.wasPaid, target: 'moneyReturned', actions: assign({ payment: ({ event }) => event.output }) },
-                    {
-                      guard: ({ context }) => context.outcome === 'cancelled' || context.outcome === 'timeout',
-                      target: '#registration.ended',
-                      actions: assign({ payment: ({ event }) => event.output }),
-                    },
-                    { target: 'paymentNotCompleted', actions: assign({ payment: ({ event }) => event.output }) },
+                    // no booking (not paid, cancelled, refunded): the place goes back first
+                    { target: 'releasingSlot', actions: assign({ payment: ({ event }) => event.output }) },
                   ],
                 },
                 on: {
-                  IDLE_TIMEOUT: { target: '.refunding', actions: [{ type: 'outcome', params: { outcome: 'timeout' } }, assign({ refundReason: 'timeout' as const })] },
+                  // money may be moving and idle is paused in every step here (the payment has its own deadline)
+                  IDLE_TIMEOUT: { actions: [] },
                   'zizhu.resume': { actions: sendTo('payment', { type: 'zizhu.resume' }) },
-                  // money may be moving: a cancel is decided per step below
+                  // a cancel is decided per step below
                   CANCEL: { actions: [] },
                 },
                 initial: 'paying',
@@ -476,39 +595,29 @@ export function createRegistrationMachine(now: Now = systemNow) {
                       CANCEL: { actions: [{ type: 'outcome', params: { outcome: 'cancelled' } }, sendTo('payment', { type: 'CANCEL' })] },
                     },
                   },
+                  /** 确认挂号: the held place becomes the booking, with the key of the lock */
                   registering: {
                     entry: ['pauseIdle', assign({ registerTries: ({ context }) => context.registerTries + 1 })],
                     invoke: {
-                      src: 'register',
+                      src: 'confirmRegistration',
                       input: ({ context }) => ({
                         idempotencyKey: context.idempotencyKey ?? idempotencyKeyFor(context.sessionId, context.registrationAttempt),
-                        patient: context.patient ?? { idNumber: '', name: '' },
-                        slotId: context.slot?.id ?? '',
                         paymentOrderNo: context.paidOrder?.outTradeNo ?? '',
-                        ...(context.allowAdditional ? { allowAdditional: true } : {}),
                       }),
                       onDone: [
-                        { guard: ({ event }) => event.output.outcome === 'booked', target: 'markingUsed', actions: assign({ registration: ({ event }) => bookedOf(event.output) }) },
                         {
-                          guard: ({ event }) => event.output.outcome === 'conflict' && event.output.reason === 'existing-registration',
-                          target: 'existingConflict',
-                          actions: assign({ conflict: ({ event }) => conflictOf(event.output) }),
-                        },
-                        {
-                          guard: ({ event }) => event.output.outcome === 'conflict' && event.output.reason === 'slot-taken',
-                          target: 'refunding',
-                          actions: assign({ conflict: ({ event }) => conflictOf(event.output), refundReason: 'slot-taken' as const }),
+                          guard: ({ event }) => event.output.outcome === 'booked',
+                          target: 'markingUsed',
+                          actions: assign({ registration: ({ event }) => (event.output.outcome === 'booked' ? event.output.registration : null), lock: null }),
                         },
                         // key-reused: a booking under our key — ours only if our order paid for it
                         {
                           guard: ({ context, event }) =>
-                            event.output.outcome === 'conflict' &&
-                            event.output.reason === 'key-reused' &&
-                            event.output.existing.paymentOrderNo === context.paidOrder?.outTradeNo &&
-                            event.output.existing.status === 'booked',
+                            event.output.outcome === 'conflict' && event.output.existing.paymentOrderNo === context.paidOrder?.outTradeNo && event.output.existing.status === 'booked',
                           target: 'markingUsed',
-                          actions: assign({ registration: ({ event }) => (event.output.outcome === 'conflict' && event.output.reason === 'key-reused' ? event.output.existing : null) }),
+                          actions: assign({ registration: ({ event }) => (event.output.outcome === 'conflict' ? event.output.existing : null), lock: null }),
                         },
+                        // not held (the hold ran out, or was lost): nothing booked, the money goes back
                         { target: 'refunding', actions: assign({ refundReason: 'register-failed' as const }) },
                       ],
                       onError: [
@@ -533,20 +642,15 @@ export function createRegistrationMachine(now: Now = systemNow) {
                       src: 'registrationByKey',
                       input: ({ context }) => ({ idempotencyKey: context.idempotencyKey ?? '' }),
                       onDone: [
-                        { guard: ({ event }) => event.output !== null && event.output.status === 'booked', target: 'markingUsed', actions: assign({ registration: ({ event }) => event.output }) },
+                        {
+                          guard: ({ context, event }) => event.output !== null && event.output.status === 'booked' && event.output.paymentOrderNo === context.paidOrder?.outTradeNo,
+                          target: 'markingUsed',
+                          actions: assign({ registration: ({ event }) => event.output, lock: null }),
+                        },
                         { target: 'refunding', actions: assign({ refundReason: 'register-failed' as const }) },
                       ],
                       // policy: money back when the booking cannot be confirmed (reconciliation re-checks the key)
                       onError: { target: 'refunding', actions: ['failed', assign({ refundReason: 'register-failed' as const })] },
-                    },
-                  },
-                  /** 您今天已有挂号：保留已有挂号（退款）还是再挂一个？ */
-                  existingConflict: {
-                    entry: ['armIdle', 'restartIdle'],
-                    on: {
-                      KEEP_EXISTING: { target: 'refunding', actions: assign({ refundReason: 'kept-existing' as const }) },
-                      ADD_ANYWAY: { target: 'registering', actions: ['nextRegistrationAttempt', assign({ allowAdditional: true })] },
-                      CANCEL: { target: 'refunding', actions: [{ type: 'outcome', params: { outcome: 'cancelled' } }, assign({ refundReason: 'cancelled' as const })] },
                     },
                   },
                   markingUsed: {
@@ -558,26 +662,45 @@ export function createRegistrationMachine(now: Now = systemNow) {
                 },
               },
 
-              /** money went back (or is on its way): say why; after slot-taken, offer another slot */
+              /** 解锁: the place goes back to the HIS (idempotent; a booked key stays booked), then on */
+              releasingSlot: {
+                entry: ['pauseIdle', assign({ releaseTries: ({ context }) => context.releaseTries + 1 })],
+                invoke: {
+                  src: 'releaseSlot',
+                  input: ({ context }) => ({ idempotencyKey: context.idempotencyKey ?? '' }),
+                  onDone: { target: 'slotReleased', actions: assign({ lock: null }) },
+                  onError: [
+                    { guard: ({ context }) => context.releaseTries < RELEASE_TRIES, target: 'releasePausing', actions: 'failed' },
+                    // the HIS gives the place back by itself when the hold expires
+                    { target: 'slotReleased', actions: ['failed', assign({ lock: null })] },
+                  ],
+                },
+                on: { CANCEL: { actions: [] } },
+              },
+              releasePausing: {
+                after: { releaseRetryPause: 'releasingSlot' },
+                on: { CANCEL: { actions: [] }, 'zizhu.resume': { target: 'releasePausing', reenter: true } },
+              },
+              slotReleased: {
+                always: [
+                  { guard: ({ context }) => context.payment?.wasPaid === true && context.outcome !== 'timeout', target: 'moneyReturned' },
+                  { guard: ({ context }) => context.outcome === 'cancelled' || context.outcome === 'timeout', target: '#registration.ended' },
+                  { guard: ({ context }) => context.loadFailed === 'lock', target: 'unavailable' },
+                  { guard: ({ context }) => context.payment !== null, target: 'paymentNotCompleted' },
+                  { target: '#registration.ended', actions: { type: 'outcome', params: { outcome: 'not-registered' } } },
+                ],
+              },
+
+              /** money went back (or is on its way): say why */
               moneyReturned: {
                 entry: ['armIdle', 'restartIdle', { type: 'outcome', params: { outcome: 'not-registered' } }],
-                on: {
-                  CHOOSE_ANOTHER_SLOT: {
-                    guard: ({ context }) => context.refundReason === 'slot-taken' && context.outcome === 'not-registered',
-                    target: 'loadingSlots',
-                    actions: assign({ outcome: null, slot: null, conflict: null, refundReason: null }),
-                  },
-                  DONE: '#registration.ended',
-                },
+                on: { DONE: '#registration.ended' },
               },
-              /** the payment did not go through (declined, deadline, gateway down): nothing was taken */
+              /** the payment did not go through (declined, deadline, gateway down): nothing was taken; the place was given back */
               paymentNotCompleted: {
                 entry: ['armIdle', 'restartIdle'],
                 on: {
-                  RETRY_PAYMENT: [
-                    { guard: 'singleMethod', target: 'charging', actions: 'nextPaymentAttempt' },
-                    { target: 'choosingPaymentMethod' },
-                  ],
+                  RETRY_PAYMENT: [{ guard: 'singleMethod', target: 'lockingSlot', actions: 'nextRegistrationAttempt' }, { target: 'choosingPaymentMethod' }],
                   DONE: { target: '#registration.ended', actions: { type: 'outcome', params: { outcome: 'not-registered' } } },
                 },
               },
@@ -657,30 +780,30 @@ export function createRegistrationMachine(now: Now = systemNow) {
   });
 }
 
-function bookedOf(r: RegisterResult): Registration | null {
-  return r.outcome === 'booked' ? r.registration : null;
+function conflictOf(r: LockSlotResult): RegistrationConflict | null {
+  if (r.outcome !== 'conflict') return null;
+  if (r.reason === 'same-department') return { reason: 'same-department', existing: r.existing };
+  if (r.reason === 'slot-taken' || r.reason === 'slot-passed') return { reason: r.reason, slotId: r.slotId };
+  return null;
 }
 
-function conflictOf(r: RegisterResult): RegistrationContext['conflict'] {
-  if (r.outcome !== 'conflict') return null;
-  if (r.reason === 'existing-registration') return { reason: 'existing-registration', existing: r.existing };
-  if (r.reason === 'slot-taken') return { reason: 'slot-taken', slotId: r.slotId };
-  return null;
+/** The patient's booked registrations today in that department. */
+function sameDepartment(todays: readonly Registration[], departmentId: string): Registration[] {
+  return todays.filter((r) => r.status === 'booked' && r.departmentId === departmentId);
+}
+
+function parseInstant(iso: string): number | null {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : null;
 }
 
 /** The refund reason as the gateway records it (shown on the patient's bill). */
 export function refundWords(reason: RefundReason | null): string {
   switch (reason) {
-    case 'kept-existing':
-      return '患者保留已有挂号';
-    case 'slot-taken':
-      return '号源已被占用';
     case 'register-failed':
       return '挂号未成功';
     case 'cancelled':
       return '患者取消';
-    case 'timeout':
-      return '操作超时';
     default:
       return '退款';
   }
@@ -725,7 +848,7 @@ export function registrationView(snapshot: { value: unknown; context: Registrati
     doctor: c.doctor,
     slot: c.slot,
     paymentMethods: c.paymentMethods,
-    conflict: c.conflict && c.conflict.reason === 'existing-registration' ? { reason: c.conflict.reason, existing: c.conflict.existing.map(registrationSummary) } : c.conflict,
+    conflict: c.conflict && c.conflict.reason === 'same-department' ? { reason: c.conflict.reason, existing: c.conflict.existing.map(registrationSummary) } : c.conflict,
     registration: c.registration ? registrationSummary(c.registration) : null,
     refundReason: c.refundReason,
     payment: c.payment ? { final: c.payment.final, reason: c.payment.reason, amountFen: c.payment.amountFen, failureCode: c.payment.failure?.code ?? null } : null,

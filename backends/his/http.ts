@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { BackendError, type CallOptions } from '../errors.ts';
 import { JsonHttpBackend, bearer, type HttpBackendOptions } from '../http-call.ts';
-import type { Department, Doctor, His, Patient, RegisterRequest, RegisterResult, Registration, Slot } from './types.ts';
+import type {
+  ConfirmRegistrationRequest,
+  ConfirmRegistrationResult,
+  Department,
+  Doctor,
+  His,
+  LockSlotRequest,
+  LockSlotResult,
+  Patient,
+  Registration,
+  ReleaseSlotResult,
+  Slot,
+} from './types.ts';
 
 /**
  * Hospital information system over HTTP. JSON, camelCase, fees in fen, dates YYYY-MM-DD (hospital's
@@ -15,12 +27,18 @@ import type { Department, Doctor, His, Patient, RegisterRequest, RegisterResult,
  *   GET  /his/v1/doctors/{doctorId}/slots?date=D               200 {slots: Slot[]}
  *   POST /his/v1/registrations/search {idNumber, date}         200 {registrations: Registration[]}
  *        (a read; POST keeps the ID number out of URLs and access logs)
- *   POST /his/v1/registrations  RegisterRequest
- *        201 {outcome:"booked", registration, replayed:false}
- *        200 {outcome:"booked", registration, replayed:true}       same key, same booking
- *        409 {code:"EXISTING_REGISTRATION", message, existing: Registration[]}
- *        409 {code:"SLOT_TAKEN", message, slotId}
+ *   POST /his/v1/slot-locks  LockSlotRequest                    锁号 (a write)
+ *        201 {outcome:"locked", lock: SlotLock, replayed:false}
+ *        200 {outcome:"locked", lock, replayed:true}                same key, same request
+ *        409 {code:"SAME_DEPARTMENT", message, existing: Registration[]}
+ *        409 {code:"SLOT_TAKEN" | "SLOT_PASSED", message, slotId}
+ *        409 {code:"IDEMPOTENCY_KEY_REUSED", message}
+ *   POST /his/v1/slot-locks/{key}/confirm {paymentOrderNo}      确认挂号 (a write)
+ *        201 {outcome:"booked", registration, replayed:false}; 200 … replayed:true
+ *        409 {code:"LOCK_NOT_HELD", message, reason:"expired"|"released"|"unknown-key"}
  *        409 {code:"IDEMPOTENCY_KEY_REUSED", message, existing: Registration}
+ *   POST /his/v1/slot-locks/{key}/release                      解锁 (a write; never cancels a booking)
+ *        200 {outcome:"released"|"not-held"|"booked"}
  *   GET  /his/v1/registrations/by-key/{idempotencyKey}         200 {registration}; 404 {code:"NOT_FOUND"}
  *
  * Other errors: `{code, message}` with 4xx (PARAM_ERROR, SLOT_NOT_FOUND, DOCTOR_NOT_FOUND,
@@ -61,12 +79,19 @@ const registration = z.object({
   status: z.enum(['booked', 'cancelled']),
   createdAt: z.string(),
 });
-const registerAnswer = z.union([
+const lock = z.object({ idempotencyKey: z.string().min(1), slotId: z.string().min(1), feeFen: fen, expiresAt: z.string().min(1) });
+const lockAnswer = z.union([
+  z.object({ outcome: z.literal('locked'), lock, replayed: z.boolean() }),
+  z.object({ code: z.literal('SAME_DEPARTMENT'), existing: z.array(registration).min(1) }),
+  z.object({ code: z.enum(['SLOT_TAKEN', 'SLOT_PASSED']), slotId: z.string().min(1) }),
+  z.object({ code: z.literal('IDEMPOTENCY_KEY_REUSED') }),
+]);
+const confirmAnswer = z.union([
   z.object({ outcome: z.literal('booked'), registration, replayed: z.boolean() }),
-  z.object({ code: z.literal('EXISTING_REGISTRATION'), existing: z.array(registration).min(1) }),
-  z.object({ code: z.literal('SLOT_TAKEN'), slotId: z.string().min(1) }),
+  z.object({ code: z.literal('LOCK_NOT_HELD'), reason: z.enum(['expired', 'released', 'unknown-key']) }),
   z.object({ code: z.literal('IDEMPOTENCY_KEY_REUSED'), existing: registration }),
 ]);
+const releaseAnswer = z.object({ outcome: z.enum(['released', 'not-held', 'booked']) });
 const byKeyAnswer = z.union([z.object({ registration }), z.object({ code: z.literal('NOT_FOUND') })]);
 
 export class HttpHis implements His {
@@ -142,40 +167,82 @@ export class HttpHis implements His {
     return body.registrations;
   }
 
-  async register(req: RegisterRequest, opts?: CallOptions): Promise<RegisterResult> {
+  async lockSlot(req: LockSlotRequest, opts?: CallOptions): Promise<LockSlotResult> {
     const { body } = await this.http.call(
       {
-        operation: `register for slot ${req.slotId} (key ${req.idempotencyKey})`,
+        operation: `lock slot ${req.slotId} (key ${req.idempotencyKey})`,
         method: 'POST',
-        path: '/his/v1/registrations',
+        path: '/his/v1/slot-locks',
         body: {
           idempotencyKey: req.idempotencyKey,
           patient: { idNumber: req.patient.idNumber, name: req.patient.name },
           slotId: req.slotId,
-          paymentOrderNo: req.paymentOrderNo,
-          ...(req.allowAdditional ? { allowAdditional: true } : {}),
+          holdSeconds: req.holdSeconds,
+          ...(req.allowSameDepartment ? { allowSameDepartment: true } : {}),
         },
         headers: { 'idempotency-key': req.idempotencyKey },
         write: true,
-        schema: registerAnswer,
+        schema: lockAnswer,
         answerStatuses: [409],
       },
       opts,
     );
     if ('outcome' in body) {
-      if (body.registration.idempotencyKey !== req.idempotencyKey || body.registration.slotId !== req.slotId) {
-        throw new BackendError('his', 'protocol', 'unknown', 'BAD_RESPONSE', `registered with key ${req.idempotencyKey} for slot ${req.slotId}, the HIS answered with booking ${body.registration.bookingId} for slot ${body.registration.slotId} — look it up by key before deciding`);
+      if (body.lock.idempotencyKey !== req.idempotencyKey || body.lock.slotId !== req.slotId) {
+        throw new BackendError('his', 'protocol', 'unknown', 'BAD_RESPONSE', `locked slot ${req.slotId} with key ${req.idempotencyKey}, the HIS answered with a lock of slot ${body.lock.slotId} (key ${body.lock.idempotencyKey}) — release by key before deciding`);
+      }
+      return { outcome: 'locked', lock: body.lock, replayed: body.replayed };
+    }
+    switch (body.code) {
+      case 'SAME_DEPARTMENT':
+        return { outcome: 'conflict', reason: 'same-department', existing: body.existing };
+      case 'SLOT_TAKEN':
+        return { outcome: 'conflict', reason: 'slot-taken', slotId: body.slotId };
+      case 'SLOT_PASSED':
+        return { outcome: 'conflict', reason: 'slot-passed', slotId: body.slotId };
+      case 'IDEMPOTENCY_KEY_REUSED':
+        return { outcome: 'conflict', reason: 'key-reused' };
+    }
+  }
+
+  async confirmRegistration(req: ConfirmRegistrationRequest, opts?: CallOptions): Promise<ConfirmRegistrationResult> {
+    const { body } = await this.http.call(
+      {
+        operation: `confirm registration ${req.idempotencyKey} paid by ${req.paymentOrderNo}`,
+        method: 'POST',
+        path: `/his/v1/slot-locks/${encodeURIComponent(req.idempotencyKey)}/confirm`,
+        body: { paymentOrderNo: req.paymentOrderNo },
+        headers: { 'idempotency-key': req.idempotencyKey },
+        write: true,
+        schema: confirmAnswer,
+        answerStatuses: [409],
+      },
+      opts,
+    );
+    if ('outcome' in body) {
+      if (body.registration.idempotencyKey !== req.idempotencyKey || body.registration.paymentOrderNo !== req.paymentOrderNo) {
+        throw new BackendError('his', 'protocol', 'unknown', 'BAD_RESPONSE', `confirmed key ${req.idempotencyKey} paid by ${req.paymentOrderNo}, the HIS answered with booking ${body.registration.bookingId} (key ${body.registration.idempotencyKey}, order ${body.registration.paymentOrderNo}) — look it up by key before deciding`);
       }
       return { outcome: 'booked', registration: body.registration, replayed: body.replayed };
     }
-    switch (body.code) {
-      case 'EXISTING_REGISTRATION':
-        return { outcome: 'conflict', reason: 'existing-registration', existing: body.existing };
-      case 'SLOT_TAKEN':
-        return { outcome: 'conflict', reason: 'slot-taken', slotId: body.slotId };
-      case 'IDEMPOTENCY_KEY_REUSED':
-        return { outcome: 'conflict', reason: 'key-reused', existing: body.existing };
-    }
+    if (body.code === 'LOCK_NOT_HELD') return { outcome: 'not-held', reason: body.reason };
+    return { outcome: 'conflict', reason: 'key-reused', existing: body.existing };
+  }
+
+  async releaseSlot(req: { idempotencyKey: string }, opts?: CallOptions): Promise<ReleaseSlotResult> {
+    const { body } = await this.http.call(
+      {
+        operation: `release the slot locked with key ${req.idempotencyKey}`,
+        method: 'POST',
+        path: `/his/v1/slot-locks/${encodeURIComponent(req.idempotencyKey)}/release`,
+        body: {},
+        headers: { 'idempotency-key': req.idempotencyKey },
+        write: true,
+        schema: releaseAnswer,
+      },
+      opts,
+    );
+    return { outcome: body.outcome };
   }
 
   async registrationByKey(req: { idempotencyKey: string }, opts?: CallOptions): Promise<Registration | null> {

@@ -157,6 +157,29 @@ describe('IdCardReader over a PTY against the simulator', () => {
     await gone;
   });
 
+  it('readPresentCard: the card already on the antenna (halted too) is read afresh and emitted again; nothing without a card', async () => {
+    const r = await makeRig({ haltAfterRead: true });
+    r.reader.start();
+    expect(await r.reader.readPresentCard()).toBe(false);
+    const got = next(r.reader, 'card');
+    r.sim.placeCard('resident');
+    await got;
+    await pollsPass(r.sim, 3);
+    const reads = r.sim.state().counters.byCommand.READ_TEXT_PHOTO ?? 0;
+    const again = next(r.reader, 'card');
+    expect(await r.reader.readPresentCard()).toBe(true);
+    const [card] = await again;
+    expect(card.idNumber).toBe(SAMPLE_IDENTITIES.find((i) => i.id === 'resident')!.card.idNumber);
+    expect(r.sim.state().counters.byCommand.READ_TEXT_PHOTO).toBe(reads + 1);
+    expect(await r.reader.readPresentCard(() => false)).toBe(false);
+    await pollsPass(r.sim, 5);
+    expect([count(r, 'card'), count(r, 'cardRemoved')]).toEqual([2, 0]);
+    const gone = next(r.reader, 'cardRemoved');
+    r.sim.removeCard();
+    await gone;
+    expect(await r.reader.readPresentCard()).toBe(false);
+  });
+
   it('SAM fault: health turns IDREADER_SAM_FAULT, selfCheck says so, and recovers', async () => {
     const r = await makeRig();
     r.reader.start();

@@ -140,6 +140,24 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
     return this.cardPresent;
   }
 
+  /**
+   * Read the card that is on the antenna again and emit `card` for it: a session that starts with
+   * the card already laid down (its first `card` went to nobody). Nothing is kept between reads:
+   * the card is read afresh. Resolves false when no read card is there, `stillWanted()` says no by
+   * the time the reader is free, or the read fails (a failed read is reported as usual).
+   */
+  async readPresentCard(stillWanted: () => boolean = () => true): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (!this.cardPresent || !stillWanted() || this.link.health.state !== 'up') return false;
+      try {
+        return await this.selectAndRead();
+      } catch (e) {
+        this.noteError(this.asFault(e));
+        return false;
+      }
+    });
+  }
+
   /** Start polling. */
   start(): void {
     if (this.running) return;
@@ -276,19 +294,20 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
     }
   }
 
-  private async selectAndRead(): Promise<void> {
+  /** Select and read the card; emits `card` and resolves true when it was read. */
+  private async selectAndRead(): Promise<boolean> {
     const select = await this.transact(SamCommand.SELECT_CARD, this.responseTimeoutMs);
     this.noteReply(select);
     if (select.sw3 !== 0x90) {
       // 81: the card left between find and select; anything else is a SAM/protocol matter
       if (select.sw3 !== 0x81) this.onStatusFault(select, SamCommand.SELECT_CARD);
-      return;
+      return false;
     }
     const read = await this.transact(this.readCommand, this.readTimeoutMs);
     this.noteReply(read);
     if (read.sw3 !== 0x90) {
       this.onStatusFault(read, this.readCommand);
-      return;
+      return false;
     }
     let card: IdCard;
     try {
@@ -303,6 +322,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
     this.clear(FaultCode.IDREADER_READ_FAILED);
     this.log?.info('ID card read', maskPersonalData({ link: this.link.name, kind: card.kind, name: card.name, idNumber: card.idNumber, idNumberValid: card.idNumberValid }));
     this.safeEmit('card', card);
+    return true;
   }
 
   /** A non-ok SW3: card errors are read failures, the rest go to health. */

@@ -6,6 +6,7 @@ import { BUFFER_CLEAR_REQUEST, CompletionIdSequence, asbEnable, encodePrintJob, 
 import type { PrintJob } from './job.ts';
 import { type PrinterProfile, type PrinterProfileName, type StatusRequest, printerProfile } from './profiles.ts';
 import { type PrinterMessage, type PrinterStatusPart, PrinterStreamDemux, faultsOf, primaryFault } from './status.ts';
+import { DeliveryRecord } from './delivery.ts';
 
 /**
  * The receipt printer driver. `print(job)` resolves only when delivery is verified:
@@ -30,6 +31,10 @@ import { type PrinterMessage, type PrinterStatusPart, PrinterStreamDemux, faults
  *
  * Health: ASB whenever the link comes (back) up (and in every job, after ESC @), a heartbeat poll,
  * `status`/`fault` events on change, `selfCheck()` for `zizhu doctor`. Jobs are serialised.
+ * A printer whose status is clean but which silently delivers nothing, `notDeliveringAfter` jobs in a
+ * row, is PRINTER_NOT_DELIVERING (delivery.ts) until a job is delivered or `paperReloaded()`.
+ * `job` events say when a job went to the printer, how long it should take and when the driver gives
+ * up waiting, and how it ended (the "正在打印…" screen's progress).
  *
  * The link is the caller's (see `ByteLink`): the driver subscribes to it when constructed and
  * unsubscribes in `close()`, and never opens or closes it.
@@ -47,6 +52,8 @@ export interface ReceiptPrinterOptions {
   healthPollMs?: number;
   /** first completion id counter value (tests); random by default */
   completionIdStart?: number;
+  /** jobs in a row accepted and silently not delivered that make PRINTER_NOT_DELIVERING (default 2) */
+  notDeliveringAfter?: number;
 }
 
 export interface PrintOptions {
@@ -129,6 +136,11 @@ export interface TicketEvent {
   title: string;
 }
 
+/** A job went to the printer (`printing`: durations from now), or ended. Never personal: the title is the receipt's kind. */
+export type JobEvent =
+  | { state: 'printing'; completionId: string; title: string; lines: number; expectedMs: number; giveUpMs: number }
+  | { state: 'ended'; completionId: string; title: string; delivered: boolean };
+
 export interface ReceiptPrinterEvents {
   /** health changed (faults, warnings, status bits, link) */
   status: [health: PrinterHealth];
@@ -136,6 +148,8 @@ export interface ReceiptPrinterEvents {
   fault: [fault: DeviceFault];
   /** presenter printers: the ticket reached the mouth / was taken / was left */
   ticket: [event: TicketEvent];
+  /** a job was sent and is printing, or ended */
+  job: [event: JobEvent];
   /** a completion reply for a job this driver no longer waits for (it printed after all) */
   'late-completion': [event: { id: string }];
   /** bytes from the printer that fit no message */
@@ -184,6 +198,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
   private bufferCleared: Deferred<void> | null = null;
   private statusWatchers = new Set<() => void>();
   private lastCompletionToResolve: number | null = null;
+  private readonly delivery: DeliveryRecord;
 
   constructor(opts: ReceiptPrinterOptions) {
     super();
@@ -191,6 +206,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     this.link = opts.link;
     this.profile = typeof opts.profile === 'object' ? opts.profile : printerProfile(opts.profile ?? 'epson-generic');
     this.ids = new CompletionIdSequence(opts.completionIdStart);
+    this.delivery = new DeliveryRecord(opts.notDeliveringAfter);
     this.health_ = { state: 'unknown', faults: [], warnings: [], status: {}, lastHeardAt: null, link: this.link.health };
     this.unsubscribe.push(
       this.link.onData((chunk) => this.onData(chunk)),
@@ -371,7 +387,10 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     let warnings: FaultCode[] = [];
     if (link.state !== 'up') faults = [FaultCode.DEVICE_LINK_DOWN];
     else if (this.noResponse) faults = [FaultCode.PRINTER_NO_RESPONSE];
-    else ({ faults, warnings } = faultsOf(this.status));
+    else {
+      ({ faults, warnings } = faultsOf(this.status));
+      if (this.delivery.notDelivering) faults = [...faults, FaultCode.PRINTER_NOT_DELIVERING];
+    }
     const heard = this.lastHeardAt !== null;
     const state: PrinterHealthState = faults.length ? 'fault' : !heard ? 'unknown' : warnings.length ? 'warning' : 'ok';
     const prev = this.health_;
@@ -406,6 +425,8 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
         return `${where} does not answer status requests: check power and cable (the port itself is open)`;
       case FaultCode.DEVICE_LINK_DOWN:
         return `${where}: the port is down${this.link.health.lastError ? ` (${this.link.health.lastError})` : ''}`;
+      case FaultCode.PRINTER_NOT_DELIVERING:
+        return this.delivery.describe(where);
       default:
         return `${where}: ${f}`;
     }
@@ -518,12 +539,34 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
 
   /** Print a receipt; resolves only when delivery is verified (see the top of this file). Jobs run one at a time. */
   print(job: PrintJob, opts: PrintOptions = {}): Promise<PrintResult> {
-    const p = this.jobChain.then(
-      () => this.runJob(job, opts),
-      () => this.runJob(job, opts),
+    const run = () => this.runJob(job, opts).then(
+      (r) => {
+        this.jobEnded(job.title, r.completionId, { delivered: true });
+        return r;
+      },
+      (e: unknown) => {
+        const ctx = e instanceof DeviceFault ? (e.context as { phase?: unknown; cause?: unknown; completionId?: unknown }) : {};
+        const completionId = typeof ctx.completionId === 'string' ? ctx.completionId : '';
+        // presented but not taken: it was delivered; refused before sending: not a delivery at all
+        if (e instanceof DeviceFault && e.code === FaultCode.PRINT_NOT_TAKEN && ctx.phase === 'presenter') this.jobEnded(job.title, completionId, { delivered: true });
+        else if (e instanceof DeviceFault && e.code === FaultCode.PRINT_NOT_DELIVERED) this.jobEnded(job.title, completionId, { delivered: false, cause: String(ctx.cause ?? ''), title: job.title });
+        else this.safeEmit('job', { state: 'ended', completionId, title: job.title, delivered: false });
+        throw e;
+      },
     );
+    const p = this.jobChain.then(run, run);
     this.jobChain = p.catch(() => undefined);
     return p;
+  }
+
+  /** Staff reloaded the paper (and so looked inside the printer): jobs not delivered before are forgotten. */
+  paperReloaded(): void {
+    if (this.delivery.paperReloaded()) this.recompute();
+  }
+
+  private jobEnded(title: string, completionId: string, delivery: Parameters<DeliveryRecord['jobEnded']>[0]): void {
+    if (this.delivery.jobEnded(delivery)) this.recompute();
+    this.safeEmit('job', { state: 'ended', completionId, title, delivered: delivery.delivered });
   }
 
   private notDelivered(job: PrintJob, completionId: string, cause: string, detail: string, extra: Record<string, unknown> = {}): DeviceFault {
@@ -568,6 +611,8 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
       // 2. send, 3. completion
       const completion = deferred<number>();
       if (caps.processIdResponse) this.completionWaiters.set(completionId, completion);
+      const timeoutMs = opts.completionTimeoutMs ?? this.opts.completionTimeoutMs ?? this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
+      const presentMs = caps.processIdResponse ? profile.timeouts.presentMs : this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
       const faultNow = () => faultsOf(this.status).faults.length > 0 || this.link.health.state !== 'up';
       let sentAt: number;
       try {
@@ -577,9 +622,10 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
         this.completionWaiters.delete(completionId);
         throw e;
       }
+      const expectedMs = Math.round((encoded.paperMm / profile.speedMmPerSec) * 1000);
+      this.safeEmit('job', { state: 'printing', completionId, title: job.title, lines: encoded.lineCount, expectedMs, giveUpMs: caps.processIdResponse ? timeoutMs : presentMs });
       let completedAt: number | null = null;
       if (caps.processIdResponse) {
-        const timeoutMs = opts.completionTimeoutMs ?? this.opts.completionTimeoutMs ?? this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
         const outcome = await this.awaitCompletion(completion, faultNow, timeoutMs);
         this.completionWaiters.delete(completionId);
         if (outcome.kind !== 'completed') {
@@ -622,7 +668,6 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
       let taken: boolean | null = null;
       let verifiedAt = performance.now();
       if (caps.presenter) {
-        const presentMs = caps.processIdResponse ? profile.timeouts.presentMs : this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
         const shown = await this.pollPresenter(true, presentMs, post);
         if (!shown) {
           await this.clearPrinterBuffers();

@@ -3,9 +3,23 @@ import type { PrintJob, ReceiptLine } from './job.ts';
 
 /**
  * Sample print jobs: the 40-line housing-provident-fund statement the gov-24h kiosk prints
- * (the bench's `print_verify_overhead_ms` job, and `zizhu doctor`'s test print).
- * Personal data in it is already masked; amounts are deterministic.
+ * (the bench's `print_verify_overhead_ms` job), and the test page staff print from the maintenance
+ * screen and `zizhu doctor --test-print` prints. Personal data in them is already masked; amounts
+ * are deterministic.
  */
+
+/** One short page that exercises GB18030 text, ASCII, a QR code and the cut: a verified test print. */
+export const TEST_PAGE: PrintJob = {
+  title: '打印测试 / Test print',
+  lines: [
+    { kind: 'text', text: '自助终端打印测试', align: 'center', width: 2, height: 2 },
+    { kind: 'rule' },
+    { kind: 'text', text: '中文 GB18030：公积金 挂号 ￥12.50' },
+    { kind: 'text', text: 'ASCII: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ' },
+    { kind: 'qr', data: 'https://zizhu.example.cn/test-print' },
+    { kind: 'feed', lines: 2 },
+  ],
+};
 
 export interface ProvidentFundStatementOptions {
   /** masked name as printed (default 张**) */

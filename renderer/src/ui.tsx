@@ -1,7 +1,8 @@
 /** Shared pieces of every screen: the kiosk context, action buttons, countdowns, waits, help. */
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import type { Locale, ScreenMessage, UiEvent, Words } from '../../contracts/bridge.ts';
-import { distance, duration, secondsLeft } from './format.ts';
+import { dayAndTime, distance, duration, secondsLeft } from './format.ts';
+import { Icon } from './icons.tsx';
 import { pick, translate, type TextKey } from './i18n.ts';
 
 export interface KioskUi {
@@ -195,15 +196,16 @@ export function Hotline() {
   );
 }
 
+/** The other machines open now, nearest first (the agent chose them); none: say so, with the hotline. */
 export function NearbyKiosks({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
-  const { msg, t, locale, elderly } = useKiosk();
+  const { msg, t, w, locale, elderly, agentNow } = useKiosk();
   const H = headingLevel === 2 ? 'h2' : 'h3';
   const list = elderly ? msg.kiosk.nearbyKiosks.slice(0, 3) : msg.kiosk.nearbyKiosks;
   return (
-    <section className="nearby" aria-label={t('common.nearby')}>
+    <section className="nearby" aria-label={t('common.nearby')} data-testid="nearby">
       <H className="section-title">{t('common.nearby')}</H>
       {list.length === 0 ? (
-        <p>{t('common.noNearby')}</p>
+        <p data-testid="no-nearby">{t('common.noNearby', { hotline: msg.kiosk.hotline })}</p>
       ) : (
         <ul className="nearby-list">
           {list.map((k) => (
@@ -213,12 +215,30 @@ export function NearbyKiosks({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
                 {k.distanceMeters !== undefined ? <span className="nearby-distance">{distance(locale, k.distanceMeters)}</span> : null}
               </div>
               <div className="nearby-location">{k.location}</div>
-              {k.hoursText ? <div className="nearby-hours">{k.hoursText}</div> : null}
+              {k.schedule || k.hoursText ? <div className="nearby-hours">{k.schedule ? w(k.schedule) : k.hoursText}</div> : null}
+              {k.closesAt ? <div className="nearby-hours">{t('common.nearbyUntil', { time: dayAndTime(locale, k.closesAt, agentNow()) })}</div> : null}
             </li>
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+/** "请取回您的身份证": the agent says a read ID card is still on the reader as the person leaves (or has left). */
+export function TakeIdCard() {
+  const { msg, t } = useKiosk();
+  if (!msg.takeIdCard) return null;
+  // asked for a card while one is left there: it is someone's (maybe theirs) from before
+  const identifying = msg.session?.step === 'identifying';
+  return (
+    <div className="take-id-card" role="alert" data-testid="take-id-card">
+      <Icon name="idCard" size={72} />
+      <div>
+        <strong className="take-id-card-title">{t('idCard.take')}</strong>
+        <span className="take-id-card-hint">{t(identifying ? 'idCard.leftHint' : 'idCard.takeHint')}</span>
+      </div>
+    </div>
   );
 }
 
@@ -232,7 +252,7 @@ export function StaffButton() {
   );
 }
 
-/** Root of every screen: data-screen names it (the painted message names it the same). */
+/** Root of every screen: data-screen names it (the painted message names it the same); the ID-card reminder sits above its footer. */
 export function ScreenRoot(props: { name: string; className?: string; children: ReactNode; onPointerDownCapture?: () => void; extra?: Record<string, string> }) {
   const { elderly, locale } = useKiosk();
   return (
@@ -245,6 +265,7 @@ export function ScreenRoot(props: { name: string; className?: string; children: 
       {...props.extra}
     >
       {props.children}
+      <TakeIdCard />
     </main>
   );
 }

@@ -1,12 +1,15 @@
 import { type CliCommand, type CliIo, Exit } from './io.ts';
-import { loadConfigFor, parseKioskArgs, processOptionsOf } from './kiosk-options.ts';
+import { loadConfigFor, lockDataDir, parseKioskArgs, processOptionsOf } from './kiosk-options.ts';
+import { agentDataDir } from '../agent-dirs.ts';
 import { startKioskProcess, type RunningKioskProcess, type ShellChoice } from '../kiosk-process.ts';
 
 const USAGE = `usage: zizhu agent --config FILE [--shell chromium|parent-port|none] [--headless] [--data-dir DIR] [--bridge-port N] [--move-aside-corrupt-journal]
   runs the kiosk agent for a real machine: devices, journal, service flows with the configured back
   offices, and the screen (the renderer on 127.0.0.1, shown by the shell)
   --shell parent-port   the Electron shell started this process (it supervises it; the default there)
-  --shell chromium      start Debian Chromium in kiosk mode over CDP (--headless: without a window)`;
+  --shell chromium      start Debian Chromium in kiosk mode over CDP (--headless: without a window)
+  --data-dir DIR        journal and the one-agent lock (default: agent.dataDir of the config, else
+                        $XDG_STATE_HOME/zizhu/data or ~/.local/state/zizhu/data; /var/lib/zizhu for root)`;
 
 /** Waits for SIGINT/SIGTERM (or the shell's quit), then stops. */
 export async function runUntilStopped(p: RunningKioskProcess, io: CliIo, name: string): Promise<void> {
@@ -33,6 +36,10 @@ export const agentCommand: CliCommand = async (args, io) => {
   }
   const config = loadConfigFor('agent', values.config, io);
   if (!config) return Exit.BAD_INPUT;
+  // one agent per machine: refused here, before any device, browser or port is touched
+  const dataDir = agentDataDir(values['data-dir'] ?? config.agent.dataDir);
+  const locked = lockDataDir('agent', dataDir, io);
+  if ('exit' in locked) return locked.exit;
   let p: RunningKioskProcess;
   try {
     p = await startKioskProcess({
@@ -40,12 +47,17 @@ export const agentCommand: CliCommand = async (args, io) => {
       shell,
       headless: values.headless === true,
       ...processOptionsOf(values),
+      dataDir,
+      configFile: values.config,
     });
   } catch (e) {
+    locked.lock.release();
     io.err(`zizhu agent: ${(e as Error).message}`);
-    return Exit.FAULT;
+    // running Chromium unsandboxed as root was not allowed: the config (or the user) must change
+    return (e as Error).name === 'NoSandboxRefusedError' ? Exit.BAD_INPUT : Exit.FAULT;
   }
-  io.out(`zizhu agent: kiosk ${config.id} — screen ${p.agent.bridge!.origin} (shell: ${shell})`);
+  io.out(`zizhu agent: kiosk ${config.id} — screen ${p.agent.bridge!.origin} (shell: ${shell}; data ${dataDir})`);
   await runUntilStopped(p, io, 'zizhu agent');
+  locked.lock.release();
   return Exit.OK;
 };

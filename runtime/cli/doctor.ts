@@ -5,6 +5,9 @@ import { describeTransport } from '../../kiosk-config/check-command.ts';
 import { openKioskDevices } from '../devices.ts';
 import { readRunningSim, simKioskConfig } from '../sim-config.ts';
 import { defaultSimDir } from '../../hardware-sim/kiosk-hardware.ts';
+import { agentDataDir } from '../agent-dirs.ts';
+import { runningAgentView } from './doctor-agent.ts';
+import { withTestPrint } from './doctor-test-print.ts';
 
 export interface DoctorRow {
   device: 'idReader' | 'printer' | 'scanner';
@@ -18,8 +21,11 @@ export interface DoctorRow {
 
 const LABELS = { idReader: 'ID card reader', printer: 'receipt printer', scanner: 'QR scanner' } as const;
 
-/** Opens every configured device, runs its self-check and returns one row per device. */
-export async function runDoctor(config: KioskConfig): Promise<DoctorRow[]> {
+/**
+ * Opens every configured device, runs its self-check and returns one row per device. Prints nothing
+ * unless `testPrint`: then the printer prints the test page and must prove it came out.
+ */
+export async function runDoctor(config: KioskConfig, opts: { testPrint?: boolean } = {}): Promise<DoctorRow[]> {
   const devices = await openKioskDevices(config.devices, { failFast: true, openTimeoutMs: 3000 });
   const rows: DoctorRow[] = [];
   try {
@@ -29,7 +35,8 @@ export async function runDoctor(config: KioskConfig): Promise<DoctorRow[]> {
     }
     if (devices.printer && config.devices.printer) {
       const c = await devices.printer.selfCheck();
-      rows.push(row('printer', describeTransport(config.devices.printer.transport), c.faults, c.warnings, c.ok, c.detail.replace(`${c.profile} on ${c.link}: `, `${c.profile}: `)));
+      const r = row('printer', describeTransport(config.devices.printer.transport), c.faults, c.warnings, c.ok, c.detail.replace(`${c.profile} on ${c.link}: `, `${c.profile}: `));
+      rows.push(opts.testPrint ? await withTestPrint(devices.printer, r) : r);
     }
     if (devices.scanner && config.devices.scanner) {
       const c = await devices.scanner.selfCheck();
@@ -76,24 +83,35 @@ async function configFor(file: string | undefined, io: CliIo): Promise<KioskConf
 }
 
 export const doctorCommand: CliCommand = async (args, io) => {
-  let values: { config?: string; json?: boolean; help?: boolean };
+  let values: { config?: string; json?: boolean; help?: boolean; 'data-dir'?: string; 'test-print'?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'data-dir': { type: 'string' }, 'test-print': { type: 'boolean' } }, strict: true }));
   } catch (e) {
-    io.err(`zizhu doctor: ${(e as Error).message} (usage: zizhu doctor [--config FILE] [--json])`);
+    io.err(`zizhu doctor: ${(e as Error).message} (usage: zizhu doctor [--config FILE] [--data-dir DIR] [--test-print] [--json])`);
     return Exit.BAD_INPUT;
   }
   if (values.help) {
-    io.out('usage: zizhu doctor [--config FILE] [--json]\n  opens every configured device (default: the running simulator), runs its self-check, prints a table; exit 1 on any fault');
+    io.out('usage: zizhu doctor [--config FILE] [--data-dir DIR] [--test-print] [--json]\n  opens every configured device (default: the running simulator), runs its self-check, prints a table; exit 1 on any fault\n  --test-print: also print the test page and wait for the printer to prove it came out (a clean status alone does not); without it nothing is printed\n  while the kiosk agent runs (it holds --data-dir, default as for the agent), shows what the agent itself sees of its devices instead');
     return Exit.OK;
   }
   const config = await configFor(values.config, io);
   if (!config) return Exit.BAD_INPUT;
-  const rows = await runDoctor(config);
+  // while the agent runs it holds the ports: show its own view rather than fight it for them
+  const agent = await runningAgentView(config, agentDataDir(values['data-dir'] ?? config.agent.dataDir), (why) => io.err(`zizhu doctor: ${why}`));
+  if (agent?.problem) {
+    io.err(`zizhu doctor: ${agent.problem}`);
+    return Exit.FAULT;
+  }
+  if (agent && values['test-print']) {
+    io.err(`zizhu doctor: --test-print needs the printer, which the running kiosk agent (pid ${agent.agent.pid}) holds: print the test page from the staff screen (维护 → 打印测试页), or stop the agent and run this again`);
+    return Exit.BAD_INPUT;
+  }
+  const rows = agent ? agent.rows : await runDoctor(config, { testPrint: values['test-print'] === true });
   const faulty = rows.some((r) => r.result === 'FAULT');
-  if (values.json) io.out(JSON.stringify({ kiosk: config.id, ok: !faulty, devices: rows }));
+  if (values.json) io.out(JSON.stringify({ kiosk: config.id, ok: !faulty, ...(agent ? { heldByAgent: agent.agent } : {}), devices: rows }));
   else {
     io.out(`zizhu doctor — ${config.id} (${config.name})`);
+    if (agent) io.out(agent.note);
     for (const line of formatDoctorTable(rows)) io.out(line);
     if (rows.length === 0) io.out('no devices configured');
     io.out(faulty ? `FAULT: ${rows.filter((r) => r.result === 'FAULT').map((r) => `${r.label} ${r.faults.join(', ')}`).join('; ')}` : 'all devices ok');

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadKioskConfig, type KioskConfig } from '../../kiosk-config/schema.ts';
 import type { KioskProcessOptions } from '../kiosk-process.ts';
+import { AgentAlreadyRunningError, takeAgentLock, type AgentLock } from '../agent-lock.ts';
 import { type CliIo, Exit } from './io.ts';
 
 export const KIOSK_PROCESS_OPTIONS = {
@@ -66,5 +67,18 @@ export function loadConfigFor(command: string, file: string, io: CliIo): KioskCo
     if (!(e instanceof ConfigError)) throw e;
     io.err(`zizhu ${command}: ${file} is not a valid kiosk config (zizhu config check ${file} lists every problem)`);
     return undefined;
+  }
+}
+
+/**
+ * Takes the one-agent lock on `dataDir` before anything starts; when another agent holds it, says
+ * so in one line naming its pid and returns exit 2.
+ */
+export function lockDataDir(command: string, dataDir: string, io: CliIo): { lock: AgentLock } | { exit: number } {
+  try {
+    return { lock: takeAgentLock(dataDir, { command: `zizhu ${command}` }) };
+  } catch (e) {
+    io.err(`zizhu ${command}: ${(e as Error).message}`);
+    return { exit: e instanceof AgentAlreadyRunningError ? Exit.BAD_INPUT : Exit.FAULT };
   }
 }

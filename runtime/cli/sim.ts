@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { type CliCommand, type CliIo, Exit } from './io.ts';
 import { defaultSimDir, startKioskHardware, type SimDeviceName } from '../../hardware-sim/kiosk-hardware.ts';
 import { readRunningSim, writeSimKioskConfig } from '../sim-config.ts';
+import { ControlPortInUseError } from '../../hardware-sim/control-api.ts';
 
 const DEVICE_ALIASES: Record<string, SimDeviceName> = {
   idreader: 'idReader',
@@ -74,7 +75,14 @@ async function runSimulator(args: string[], io: CliIo): Promise<number> {
     io.err(`zizhu sim: a simulator already runs in ${dir} (pid ${running.pid}, control ${running.controlUrl}); stop it first or use --dir`);
     return Exit.BAD_INPUT;
   }
-  const hw = await startKioskHardware({ dir, link: values.tcp ? 'tcp' : 'pty', controlPort });
+  let hw;
+  try {
+    hw = await startKioskHardware({ dir, link: values.tcp ? 'tcp' : 'pty', controlPort });
+  } catch (e) {
+    if (!(e instanceof ControlPortInUseError)) throw e;
+    io.err(`zizhu sim: ${e.message}`);
+    return Exit.BAD_INPUT;
+  }
   const d = hw.describe();
   const kioskFile = await writeSimKioskConfig(dir, d);
   const kind = d.link === 'pty' ? 'serial' : 'tcp';

@@ -6,31 +6,34 @@
  * settled every order, stops cleanly and exits 0.
  *
  * stdout, one line each: a tick — `t` a journaled transition or a back-office read starting or
- * ending, `w`/`W` a back-office write (create, micropay, close, refund, register) starting/answered —
+ * ending, `w`/`W` a back-office write (create, micropay, close, refund, lock, confirm, release) starting/answered —
  * which the parent counts to pick its kill points; `flow <n> <outcome>`; `ready`; `notifications <n>`
  * (payment notifications this run received, duplicates included); `done`.
  *
  * ZIZHU_SOAK_BREAK (read here only; deliberately broken variants that the soak must catch):
  *   skip-refund           refunds are reported done but never sent to the gateway
  *   journal-after-create  the order is journaled only after the gateway created it (and 30 ms later)
+ *   skip-release          held places are reported released but the HIS is never asked (解锁 skipped)
  */
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { fromPromise } from 'xstate';
 import { loadKioskConfig } from '../../kiosk-config/schema.ts';
 import type { PaymentGateway, RefundQuery } from '../../backends/payment/types.ts';
+import type { His } from '../../backends/his/types.ts';
 import type { JournalOrderInput, CreateNativeOrderInput, MicropayInput } from '../../state-machines/payment.machine.ts';
 import { startAgent, type RunningAgent } from '../agent.ts';
 import { backOfficeFromConfig, type BackOfficeClients } from '../flows/back-office.ts';
 import { type CliCommand, Exit } from './io.ts';
 import { runRobotFlow, soakRng } from './soak-robot.ts';
 
-export type SoakBreak = 'skip-refund' | 'journal-after-create';
+export type SoakBreak = 'skip-refund' | 'journal-after-create' | 'skip-release';
+const BREAKS: readonly SoakBreak[] = ['skip-refund', 'journal-after-create', 'skip-release'];
 
-const USAGE = 'usage (internal, run by zizhu soak payments): zizhu soak-agent --config FILE --iterations N --seed S --payment-sim URL [--hardware URL] [--deadline-ms MS]';
+const USAGE = 'usage (internal, run by zizhu soak payments): zizhu soak-agent --config FILE --iterations N --seed S --payment-sim URL [--hardware URL] [--deadline-ms MS] [--clock-offset-ms MS]';
 
-/** Calls that may change something at a back office (money, bookings). */
-const WRITES = new Set(['createNativeOrder', 'micropay', 'closeOrder', 'refund', 'register']);
+/** Calls that may change something at a back office (money, bookings, held places). */
+const WRITES = new Set(['createNativeOrder', 'micropay', 'closeOrder', 'refund', 'lockSlot', 'confirmRegistration', 'releaseSlot']);
 
 /** Every method call of `target` ticks when it starts and when it settles (`w`/`W` for writes, `t` for reads). */
 function ticking<T extends object>(target: T, tick: (kind: string) => void): T {
@@ -63,6 +66,17 @@ function refundsSkipped(g: PaymentGateway): PaymentGateway {
   };
 }
 
+/** The HIS as the skip-release variant sees it: every release "succeeds" at once, nothing is sent. */
+function releasesSkipped(h: His): His {
+  return new Proxy(h, {
+    get(obj, prop, receiver) {
+      if (prop === 'releaseSlot') return async () => ({ outcome: 'released' as const });
+      const v = Reflect.get(obj, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
+    },
+  });
+}
+
 export const soakAgentCommand: CliCommand = async (args, io) => {
   let v: Record<string, string | undefined>;
   try {
@@ -75,6 +89,7 @@ export const soakAgentCommand: CliCommand = async (args, io) => {
         'payment-sim': { type: 'string' },
         hardware: { type: 'string' },
         'deadline-ms': { type: 'string' },
+        'clock-offset-ms': { type: 'string' },
       },
       strict: true,
     }).values as Record<string, string | undefined>;
@@ -85,13 +100,20 @@ export const soakAgentCommand: CliCommand = async (args, io) => {
   const iterations = Number(v.iterations);
   const seed = Number(v.seed ?? 1);
   const deadlineMs = Number(v['deadline-ms'] ?? 1500);
+  // the soak's clock (the same for every run of the agent and for the back offices)
+  const clockOffsetMs = Number(v['clock-offset-ms'] ?? 0);
+  if (!Number.isFinite(clockOffsetMs)) {
+    io.err(`zizhu soak-agent: --clock-offset-ms must be a number of milliseconds, got "${v['clock-offset-ms']}"\n${USAGE}`);
+    return Exit.BAD_INPUT;
+  }
+  const now = () => Date.now() + clockOffsetMs;
   if (!v.config || !v['payment-sim'] || !Number.isInteger(iterations) || iterations < 1) {
     io.err(`zizhu soak-agent: --config, --iterations and --payment-sim are required\n${USAGE}`);
     return Exit.BAD_INPUT;
   }
   const broken = process.env.ZIZHU_SOAK_BREAK as SoakBreak | undefined;
-  if (broken && broken !== 'skip-refund' && broken !== 'journal-after-create') {
-    io.err(`zizhu soak-agent: ZIZHU_SOAK_BREAK must be skip-refund or journal-after-create, got "${broken}"`);
+  if (broken && !BREAKS.includes(broken)) {
+    io.err(`zizhu soak-agent: ZIZHU_SOAK_BREAK must be one of ${BREAKS.join(', ')}, got "${broken}"`);
     return Exit.BAD_INPUT;
   }
 
@@ -101,7 +123,9 @@ export const soakAgentCommand: CliCommand = async (args, io) => {
   const raw = backOfficeFromConfig(config);
   let gateway = raw.payment!;
   if (broken === 'skip-refund') gateway = refundsSkipped(gateway);
-  const clients: BackOfficeClients = { his: ticking(raw.his!, tick), payment: ticking(gateway, tick) };
+  let his = raw.his!;
+  if (broken === 'skip-release') his = releasesSkipped(his);
+  const clients: BackOfficeClients = { his: ticking(his, tick), payment: ticking(gateway, tick) };
 
   const late: { agent?: RunningAgent } = {};
   const overrides: Record<string, unknown> = {};
@@ -134,6 +158,7 @@ export const soakAgentCommand: CliCommand = async (args, io) => {
 
   const agent = await startAgent({
     config,
+    now,
     logDir: config.agent.logDir ?? false,
     console: false,
     heartbeatMs: 1_000,

@@ -28,7 +28,12 @@ function order(no: string, o: Partial<LedgerOrder>): LedgerOrder {
 const paid = (no: string, extra: Partial<LedgerOrder> = {}) => order(no, { tradeState: 'SUCCESS', charges: 1, paidFen: 5000, ...extra });
 const booking = (no: string, status: 'booked' | 'cancelled' = 'booked') => ({ paymentOrderNo: no, status }) as LedgerBooking;
 const ledger = (orders: LedgerOrder[]): PaymentLedger => ({ orders, totals: { orders: 0, charges: 0, chargedFen: 0, refundedFen: 0, refundPendingFen: 0, refundAbnormalFen: 0 } });
-const his = (bookings: LedgerBooking[]): HisLedger => ({ bookings, totals: { booked: 0, cancelled: 0, replays: 0, conflicts: { existingRegistration: 0, slotTaken: 0, keyReused: 0 } } });
+const his = (bookings: LedgerBooking[], locks: HisLedger['locks'] = []): HisLedger => ({
+  bookings,
+  locks,
+  totals: { booked: 0, cancelled: 0, replays: 0, locks: { held: 0, confirmed: 0, released: 0, expired: 0 }, conflicts: { sameDepartment: 0, slotTaken: 0, slotPassed: 0, keyReused: 0, notHeld: 0 } },
+});
+const lock = (key: string, status: HisLedger['locks'][number]['status']) => ({ idempotencyKey: key, slotId: 'NK01-20260610-0900', departmentId: 'NK', idNumber: 'x', status, expiresAt: 0, requests: 1, allowSameDepartment: false });
 const journal = (rows: [string, string | null, string][], integrity = 'ok'): JournalView => ({
   payments: rows.map(([no, session, state]) => ({ merchantOrderNo: no, sessionId: session, state, final: ['used', 'closed', 'refunded', 'refund-abnormal'].includes(state) })),
   integrity,
@@ -42,7 +47,13 @@ describe('the soak audit', () => {
       his([booking('A')]),
       journal([['A', 's1', 'used'], ['B', 's2', 'closed'], ['C', 's3', 'refunded']]),
     );
-    expect(r).toMatchObject({ iterations: 3, doubleCharges: 0, lostPaidRegistrations: 0, nonFinalOrders: 0, unrefundedOrphans: 0, journalIntegrity: 'ok' });
+    expect(r).toMatchObject({ iterations: 3, doubleCharges: 0, lostPaidRegistrations: 0, nonFinalOrders: 0, unrefundedOrphans: 0, strandedLocks: 0, journalIntegrity: 'ok' });
+  });
+
+  it('finds places the HIS held that were neither confirmed nor released (still held, or only expired)', () => {
+    const r = auditSoak(1, ledger([]), his([], [lock('K1', 'confirmed'), lock('K2', 'released'), lock('K3', 'held'), lock('K4', 'expired')]), journal([]));
+    expect(r.strandedLocks).toBe(2);
+    expect(r.details.strandedLocks).toEqual(['K3 (held)', 'K4 (expired)']);
   });
 
   it('finds a charge taken twice, and a session holding two paid orders', () => {

@@ -16,6 +16,9 @@
  *   knew), plus gateway refunds still PROCESSING. Each order counted once.
  * - unrefundedOrphans: gateway orders with net paid > 0 and no booking for them: the patient paid
  *   and has neither a registration nor the money back.
+ * - strandedLocks: places the HIS held for the kiosk (锁号) that were neither confirmed (确认挂号) nor
+ *   released (解锁) — still held, or given back only by the HIS's own hold expiry. Every attempt
+ *   that ends without a booking must give its place back (the live flow, or recovery after a kill).
  * - refundAbnormal (reported in `details` only, not a failure): orders the journal marks
  *   `refund-abnormal` — the gateway gave the refund up (ABNORMAL), the merchant still holds the money
  *   and staff hand it over (HQ was told). Their ABNORMAL amount is not counted as kept money: such an
@@ -34,6 +37,7 @@ export interface SoakCounts {
   lostPaidRegistrations: number;
   nonFinalOrders: number;
   unrefundedOrphans: number;
+  strandedLocks: number;
   journalIntegrity: string;
 }
 
@@ -98,6 +102,7 @@ export function auditSoak(iterations: number, pay: PaymentLedger, his: HisLedger
   }
 
   const orphans = pay.orders.filter((o) => (netPaid.get(o.outTradeNo) ?? 0) > 0 && !booked.has(o.outTradeNo)).map((o) => o.outTradeNo);
+  const stranded = his.locks.filter((l) => l.status === 'held' || l.status === 'expired').map((l) => `${l.idempotencyKey} (${l.status})`);
   const abnormal = pay.orders.filter((o) => o.refundAbnormalFen > 0 && reportedAbnormal.has(o.outTradeNo)).map((o) => `${o.outTradeNo} (${o.refundAbnormalFen} fen)`);
 
   return {
@@ -106,7 +111,8 @@ export function auditSoak(iterations: number, pay: PaymentLedger, his: HisLedger
     lostPaidRegistrations: lost.length,
     nonFinalOrders: nonFinal.size,
     unrefundedOrphans: orphans.length,
+    strandedLocks: stranded.length,
     journalIntegrity: journal.integrity,
-    details: { doubleCharges: [...charged, ...twice], lostPaidRegistrations: lost, nonFinalOrders: [...nonFinal], unrefundedOrphans: orphans, refundAbnormal: abnormal },
+    details: { doubleCharges: [...charged, ...twice], lostPaidRegistrations: lost, nonFinalOrders: [...nonFinal], unrefundedOrphans: orphans, strandedLocks: stranded, refundAbnormal: abnormal },
   };
 }

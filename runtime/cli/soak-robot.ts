@@ -94,7 +94,6 @@ interface SnapshotView {
     departments: { id: string }[];
     doctors: { id: string }[];
     slots: { id: string; remaining: number; feeFen: number }[];
-    refundReason: string | null;
     outcome: string | null;
   };
   children: Record<string, { getSnapshot(): { value: unknown; context: { outTradeNo: string; codeUrl: string | null; method: string | null } } } | undefined>;
@@ -105,7 +104,7 @@ export async function runRobotFlow(env: RobotEnv, rng: Rng, index: number, seed:
   const s: HostedSession = env.flows.startSession('hospitalRegistration');
   const started = Date.now();
   const limit = env.sessionLimitMs ?? 30_000;
-  // half the patients come back (today's registrations exist → shown first, conflicts), half are new
+  // half the patients come back (today's registrations exist → shown first, the same department asked again), half are new
   const patient = robotPatient(rng.chance(0.5) ? rng.int(4) : 1000 + index, seed);
   const send = (e: { type: string } & Record<string, unknown>) => s.actor.send(e as never);
   let lastSnap: unknown;
@@ -212,11 +211,14 @@ export async function runRobotFlow(env: RobotEnv, rng: Rng, index: number, seed:
           case 'charging.paying':
             await pay(snap);
             break;
-          case 'charging.existingConflict':
-            send({ type: rng.chance(0.5) ? 'KEEP_EXISTING' : 'ADD_ANYWAY' });
+          case 'sameDepartment':
+            send({ type: rng.chance(0.5) ? 'ADD_ANYWAY' : 'BACK' });
+            break;
+          case 'slotTaken':
+            send({ type: rng.chance(0.6) ? 'CHOOSE_ANOTHER_SLOT' : 'DONE' });
             break;
           case 'moneyReturned':
-            send({ type: c.refundReason === 'slot-taken' && rng.chance(0.3) ? 'CHOOSE_ANOTHER_SLOT' : 'DONE' });
+            send({ type: 'DONE' });
             break;
           case 'paymentNotCompleted':
             send({ type: paymentRetries++ < 1 && rng.chance(0.3) ? 'RETRY_PAYMENT' : 'DONE' });

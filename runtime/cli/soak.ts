@@ -10,7 +10,11 @@
  * the new agent recovers and goes on until N sessions have ended. Then it audits the gateway's
  * ledger, the HIS ledger and the journal (soak-audit.ts defines each count) and prints
  *
- *   {"iterations":N,"doubleCharges":0,"lostPaidRegistrations":0,"nonFinalOrders":0,"unrefundedOrphans":0,"journalIntegrity":"ok"}
+ *   {"iterations":N,"doubleCharges":0,"lostPaidRegistrations":0,"nonFinalOrders":0,"unrefundedOrphans":0,"strandedLocks":0,"journalIntegrity":"ok"}
+ *
+ * Every process of the soak runs on one clock, pinned at a Wednesday 08:30 in Asia/Shanghai when the
+ * soak starts and running on from there (the agents get it as an offset), so the hospital has the
+ * whole day's slots open whatever the hour the soak runs at.
  *
  * exiting 1 if any count is not zero. Details (kills, outcomes, what each non-zero count is made
  * of) go to stderr.
@@ -31,11 +35,14 @@ import { soakRng, type Rng } from './soak-robot.ts';
 const USAGE = `usage: zizhu soak payments --iterations N [--seed S] [--json] [--kills K] [--keep DIR]
   N hospital registrations against the back-office simulators while the agent is SIGKILLed at random
   points and restarted; prints the audit (doubleCharges, lostPaidRegistrations, nonFinalOrders,
-  unrefundedOrphans, journalIntegrity); exit 1 if anything is wrong.
+  unrefundedOrphans, strandedLocks, journalIntegrity); exit 1 if anything is wrong.
   --kills K   how many times the agent is killed (default: N/4, at least 3)
   --keep DIR  run in DIR and keep the journal, logs and kiosk config there`;
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'zizhu.mjs');
+
+/** the instant the soak's clock starts at: Wednesday 2026-06-10 08:30 in Asia/Shanghai, before every slot of the day ends */
+const SOAK_STARTS_AT = Date.parse('2026-06-10T08:30:00+08:00');
 
 /** The faults the back offices inject, all seeded by the simulators' generator. */
 function injectFaults(bo: BackOffice): void {
@@ -51,9 +58,14 @@ function injectFaults(bo: BackOffice): void {
   p.injectFault({ route: 'refund', mode: 'timeout', probability: 0.04 });
   p.injectFault({ route: 'queryRefund', mode: 'error', probability: 0.06 });
   const h = bo.his;
-  h.injectFault({ route: 'register', mode: 'unknown-result', probability: 0.1 });
-  h.injectFault({ route: 'register', mode: 'slot-taken', probability: 0.08 });
-  h.injectFault({ route: 'register', mode: 'timeout', probability: 0.03 });
+  h.injectFault({ route: 'lockSlot', mode: 'unknown-result', probability: 0.08 });
+  h.injectFault({ route: 'lockSlot', mode: 'slot-taken', probability: 0.08 });
+  h.injectFault({ route: 'lockSlot', mode: 'timeout', probability: 0.03 });
+  h.injectFault({ route: 'confirmRegistration', mode: 'unknown-result', probability: 0.1 });
+  h.injectFault({ route: 'confirmRegistration', mode: 'timeout', probability: 0.03 });
+  // released, answer lost: the retry hears "not held"; slow: more kills land mid-release
+  h.injectFault({ route: 'releaseSlot', mode: 'unknown-result', probability: 0.1 });
+  h.injectFault({ route: 'releaseSlot', mode: 'delay', ms: 40, probability: 0.2 });
   h.injectFault({ route: 'registrationByKey', mode: 'error', probability: 0.1 });
   h.injectFault({ route: 'departments', mode: 'error', probability: 0.03 });
   h.injectFault({ route: 'todaysRegistrations', mode: 'error', probability: 0.03 });
@@ -156,9 +168,13 @@ export const soakCommand: CliCommand = async (args, io) => {
   let hw: RunningKioskHardware | undefined;
   const started = Date.now();
   let keepFiles = !!v.keep;
+  // one clock for the back offices and every agent run: the same offset from the system clock
+  const clockOffsetMs = SOAK_STARTS_AT - Date.now();
+  const now = () => Date.now() + clockOffsetMs;
   try {
     bo = await startBackOffice({
       seed,
+      now,
       payment: { refundProcessingMs: 30, notificationCopies: 2, notifyRetryMs: 100, notifyMaxAttempts: 30, userPayingMs: 100 },
     });
     injectFaults(bo);
@@ -178,7 +194,7 @@ export const soakCommand: CliCommand = async (args, io) => {
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
 
     const env = { ...process.env, ZIZHU_SOAK_PAYMENT_TOKEN: 'soak-merchant-token' };
-    const argv = ['--config', configFile, '--iterations', String(iterations), '--seed', String(seed), '--payment-sim', bo.urls.payment, '--hardware', sim.controlUrl, '--deadline-ms', '1500'];
+    const argv = ['--config', configFile, '--iterations', String(iterations), '--seed', String(seed), '--payment-sim', bo.urls.payment, '--hardware', sim.controlUrl, '--deadline-ms', '1500', `--clock-offset-ms=${clockOffsetMs}`];
     const outcomes: Record<string, number> = {};
     let killsDone = 0;
     let runs = 0;
@@ -208,7 +224,7 @@ export const soakCommand: CliCommand = async (args, io) => {
     const audit = auditSoak(iterations, bo.payment.ledger(), bo.his.ledger(), readJournalForAudit(join(dir, 'data', 'journal.sqlite')));
     const { details, ...counts } = audit;
     const line = JSON.stringify(counts);
-    const bad = counts.doubleCharges + counts.lostPaidRegistrations + counts.nonFinalOrders + counts.unrefundedOrphans > 0 || counts.journalIntegrity !== 'ok';
+    const bad = counts.doubleCharges + counts.lostPaidRegistrations + counts.nonFinalOrders + counts.unrefundedOrphans + counts.strandedLocks > 0 || counts.journalIntegrity !== 'ok';
     const payLedger = bo.payment.ledger();
     const totals = payLedger.totals;
     // bookings whose payment went back (the flow could not confirm the booking and refunded): the hospital's loss, not the patient's
@@ -219,7 +235,8 @@ export const soakCommand: CliCommand = async (args, io) => {
     const summary =
       `soak: ${iterations} sessions in ${((Date.now() - started) / 1000).toFixed(1)} s, ${killsDone} kills (SIGKILL), ${runs} agent runs; outcomes ${JSON.stringify(outcomes)}; ` +
       `gateway ${totals.orders} orders, ${totals.charges} charges, ${totals.refundedFen / 100} yuan refunded, ${delivered} notifications delivered (${notifications} counted by finished runs); ` +
-      `HIS ${hisLedger.totals.booked} bookings (${unpaidBookings} refunded after all), ${hisLedger.totals.conflicts.slotTaken} slot-taken, ${hisLedger.totals.replays} replays` +
+      `HIS ${hisLedger.totals.booked} bookings (${unpaidBookings} refunded after all), ${hisLedger.locks.length} locks (${hisLedger.totals.locks.released} released, ${hisLedger.totals.locks.expired} expired), ` +
+      `${hisLedger.totals.conflicts.slotTaken} slot-taken and ${hisLedger.totals.conflicts.sameDepartment} same-department before payment, ${hisLedger.totals.replays} replays` +
       (details.refundAbnormal.length ? `; ${details.refundAbnormal.length} refund(s) ABNORMAL, reported for staff to hand over: ${details.refundAbnormal.slice(0, 5).join(', ')}` : '');
     if (v.json) {
       io.out(line);

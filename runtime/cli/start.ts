@@ -4,11 +4,21 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type CliCommand, Exit } from './io.ts';
 import type { KioskConfig } from '../../kiosk-config/schema.ts';
-import { loadConfigFor, parseKioskArgs, processOptionsOf } from './kiosk-options.ts';
+import { loadConfigFor, lockDataDir, parseKioskArgs, processOptionsOf } from './kiosk-options.ts';
+import { agentDataDir } from '../agent-dirs.ts';
+import { ControlPortInUseError } from '../../hardware-sim/control-api.ts';
 import { defaultSimDir, startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
 import { readRunningSim, simKioskConfig, writeSimKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV, SIM_STAFF_PIN, type SimExample } from '../sim-config.ts';
 import { startKioskProcess, type RunningKioskProcess } from '../kiosk-process.ts';
+import { pinnedNow } from '../../state-machines/deadlines.ts';
+
+/** epoch ms of an ISO 8601 time that names its offset (2026-12-03T21:40+08:00, …Z); null when it is not one */
+export function parseInstant(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) return null;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
 
 const USAGE = `usage: zizhu start [--headless] [--kiosk gov-24h|hospital-lobby] [--always-open] [--shell auto|electron|chromium|none]
                    [--config FILE] [--data-dir DIR] [--bridge-port N] [--move-aside-corrupt-journal]
@@ -17,8 +27,12 @@ const USAGE = `usage: zizhu start [--headless] [--kiosk gov-24h|hospital-lobby] 
   --kiosk (default gov-24h) on them; then the screen in a shell:
   --shell auto (default): Electron when its binary is present and there is a display, else Chromium
   --headless: no window (Chromium headless); open the printed screen URL in any browser to look
+  --data-dir DIR: journal and the one-agent lock (default $XDG_STATE_HOME/zizhu/data or
+    ~/.local/state/zizhu/data; /var/lib/zizhu for root); a second start on it is refused
   --always-open: the simulated machine keeps 24-hour hours (the hospital example opens 07:00–20:00
-    Asia/Shanghai and shows its out-of-hours lockout otherwise, as it should)`;
+    Asia/Shanghai and shows its out-of-hours lockout otherwise, as it should)
+  --at TIME: the simulated kiosk and back offices live at this instant (ISO 8601 with its offset, e.g.
+    2026-12-03T21:40+08:00), then run on from it: try the night lockout or the evening's slots by day`;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -35,7 +49,7 @@ export function electronBinary(): string | undefined {
 const hasDisplay = () => Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) || process.platform === 'win32' || process.platform === 'darwin';
 
 export const startCommand: CliCommand = async (args, io) => {
-  const parsed = parseKioskArgs('start', USAGE, args, io, { 'always-open': { type: 'boolean' }, kiosk: { type: 'string' } });
+  const parsed = parseKioskArgs('start', USAGE, args, io, { 'always-open': { type: 'boolean' }, kiosk: { type: 'string' }, at: { type: 'string' } });
   if (parsed.exit !== undefined) return parsed.exit;
   const { values } = parsed;
   const example = (values.kiosk ?? 'gov-24h') as SimExample;
@@ -43,6 +57,16 @@ export const startCommand: CliCommand = async (args, io) => {
     io.err(`zizhu start: --kiosk must be gov-24h or hospital-lobby, got "${values.kiosk}"`);
     return Exit.BAD_INPUT;
   }
+  const at = values.at !== undefined ? parseInstant(values.at) : undefined;
+  if (at === null) {
+    io.err(`zizhu start: --at must be an ISO 8601 time with its offset, e.g. 2026-12-03T21:40+08:00, got "${values.at}"`);
+    return Exit.BAD_INPUT;
+  }
+  if (at !== undefined && values.config) {
+    io.err('zizhu start: --at pins the simulated kiosk\'s clock; it cannot be used with --config (a real machine keeps real time)');
+    return Exit.BAD_INPUT;
+  }
+  const now = at !== undefined ? pinnedNow(at) : undefined;
   const shellArg = values.shell ?? 'auto';
   if (!['auto', 'electron', 'chromium', 'none'].includes(shellArg)) {
     io.err(`zizhu start: --shell must be auto, electron, chromium or none, got "${shellArg}"`);
@@ -58,6 +82,17 @@ export const startCommand: CliCommand = async (args, io) => {
   const shell: 'electron' | 'chromium' | 'none' =
     shellArg === 'none' ? 'none' : shellArg === 'electron' ? 'electron' : shellArg === 'chromium' ? 'chromium' : electron && !headless && hasDisplay() ? 'electron' : 'chromium';
   const chromiumHeadless = headless || !hasDisplay();
+  if (now && shell === 'electron') {
+    io.err('zizhu start: --at runs the agent in this process: add --shell chromium');
+    return Exit.BAD_INPUT;
+  }
+
+  const loaded = values.config ? loadConfigFor('start', values.config, io) : undefined;
+  if (values.config && !loaded) return Exit.BAD_INPUT;
+  // one agent per machine: refused here, before any simulator, browser or port is started
+  const dataDir = agentDataDir(values['data-dir'] ?? loaded?.agent.dataDir);
+  const locked = lockDataDir('start', dataDir, io);
+  if ('exit' in locked) return locked.exit;
 
   let hw: RunningKioskHardware | undefined;
   let bo: BackOffice | undefined;
@@ -68,10 +103,9 @@ export const startCommand: CliCommand = async (args, io) => {
   const cleanup = async () => {
     await bo?.close();
     await hw?.close();
+    locked.lock.release();
   };
-  if (values.config) {
-    const loaded = loadConfigFor('start', values.config, io);
-    if (!loaded) return Exit.BAD_INPUT;
+  if (loaded) {
     config = loaded;
   } else {
     const running = await readRunningSim();
@@ -82,13 +116,16 @@ export const startCommand: CliCommand = async (args, io) => {
       devices = running;
       simDir = defaultSimDir();
     } else {
-      hw = await startKioskHardware({ dir: defaultSimDir(), controlPort: 7420 }).catch(() => startKioskHardware({ dir: defaultSimDir(), controlPort: 0 }));
+      hw = await startKioskHardware({ dir: defaultSimDir(), controlPort: 7420 }).catch((e: unknown) => {
+        if (!(e instanceof ControlPortInUseError)) throw e;
+        return startKioskHardware({ dir: defaultSimDir(), controlPort: 0 });
+      });
       devices = hw.describe();
       controlUrl = devices.controlUrl;
       simDir = hw.dir;
     }
     // the patient "scans" the payment QR with their phone: the simulated gateway pays a QR order after 8 s
-    bo = await startBackOffice({ payment: { autoPayNativeMs: 8_000, refundProcessingMs: 500 } });
+    bo = await startBackOffice({ ...(now ? { now } : {}), payment: { autoPayNativeMs: 8_000, refundProcessingMs: 500 } });
     env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
     process.env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
     const backOffice = { urls: bo.urls, merchantId: bo.merchantId };
@@ -107,7 +144,7 @@ export const startCommand: CliCommand = async (args, io) => {
 
   if (shell === 'electron') {
     // Electron's main process supervises the agent as a utilityProcess
-    const agentArgs = ['agent', '--config', configFile!, '--shell', 'parent-port', ...(values['data-dir'] ? ['--data-dir', values['data-dir']] : []), ...(bridgePort !== undefined ? ['--bridge-port', bridgePort] : [])];
+    const agentArgs = ['agent', '--config', configFile!, '--shell', 'parent-port', '--data-dir', dataDir, ...(bridgePort !== undefined ? ['--bridge-port', bridgePort] : [])];
     const mainJs = `${ROOT}dist/main/main.cjs`;
     if (!existsSync(mainJs)) {
       io.err('zizhu start: the Electron shell is not built (npm run build:main)');
@@ -135,7 +172,14 @@ export const startCommand: CliCommand = async (args, io) => {
       shell,
       headless: chromiumHeadless,
       env,
+      ...(now ? { now } : {}),
       ...processOptionsOf(values),
+      dataDir,
+      ...(configFile ? { configFile } : {}),
+      // development: as root (containers, this kind of machine) Chromium runs unsandboxed, and says so
+      developmentNoSandbox: true,
+      // no window to look at: a person's own browser may take the screen over (it says so)
+      screenTakeover: shell === 'chromium' && chromiumHeadless,
     });
   } catch (e) {
     await cleanup();
@@ -144,7 +188,12 @@ export const startCommand: CliCommand = async (args, io) => {
   }
   header();
   io.out(`  journal          ${p.agent.journalPath}`);
-  io.out(`  screen           ${shell === 'none' ? 'no shell' : `Chromium${chromiumHeadless ? ' (headless)' : ' kiosk window'}`}; open in a browser: ${p.rendererUrl}`);
+  // one renderer at a time: with a headless shell, the printed URL takes the screen over (the log and the screen say so);
+  // a kiosk window holds the screen itself
+  const takeoverUrl = p.agent.bridge!.takeoverUrl;
+  if (shell === 'none') io.out(`  screen           no shell; open in a browser: ${p.rendererUrl}`);
+  else if (takeoverUrl) io.out(`  screen           Chromium (headless); open in a browser: ${takeoverUrl} (takes the screen over from the headless Chromium)`);
+  else io.out('  screen           Chromium kiosk window');
   io.out('Ctrl-C stops.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -14,6 +14,7 @@ import { TransitionWrites } from './transition-writes.ts';
 import { paymentImplementations } from './payment-actors.ts';
 import { createPaymentMachine, refundNoFor } from '../../state-machines/payment.machine.ts';
 import type { HostedSession } from '../sessions/session-host.ts';
+import { NOON_SHANGHAI, pinnedNow } from '../../tests/pinned-clock.ts';
 
 const CARD = { name: '张测试', idNumber: '110101199003071233', idNumberValid: true };
 
@@ -21,11 +22,14 @@ let dir: string;
 let journal: Journal;
 let bo: BackOffice;
 let flows: FlowRuntime | undefined;
+/** the kiosk's and the back offices' clock: noon in Shanghai (the hospital's slots are open), whenever this runs */
+let now = pinnedNow(NOON_SHANGHAI);
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'zizhu-flows-'));
   journal = openJournal({ path: join(dir, 'journal.sqlite') });
-  bo = await startBackOffice({ payment: { refundProcessingMs: 10, userPayingMs: 20 } });
+  now = pinnedNow(NOON_SHANGHAI);
+  bo = await startBackOffice({ now, payment: { refundProcessingMs: 10, userPayingMs: 20 } });
 });
 afterEach(async () => {
   flows?.close();
@@ -47,7 +51,7 @@ function committed<T>(fn: (db: Database.Database) => T): T {
 
 function runtime(gateway: PaymentGateway) {
   const clients = backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 500 });
-  flows = createFlowRuntime({ journal, backends: { ...clients, payment: gateway }, kiosk: { id: 'test-kiosk-01', name: '测试机' }, retryPauseMs: () => 10 });
+  flows = createFlowRuntime({ journal, backends: { ...clients, payment: gateway }, kiosk: { id: 'test-kiosk-01', name: '测试机' }, clock: { now }, retryPauseMs: () => 10 });
   return flows;
 }
 
@@ -141,7 +145,7 @@ describe('the payment machine’s journal actors', () => {
     const impl = paymentImplementations({ journal, gateway, writes, snapshotOf: () => undefined });
     journal.sessions.start({ id: 'S3', service: 'hospitalRegistration', state: {} });
     journal.payments.journal({ merchantOrderNo: 'SESS3P1', amountFen: 5000, method: 'nativeQr', sessionId: 'S3' });
-    await gateway.createNativeOrder({ outTradeNo: 'SESS3P1', amountFen: 5000, description: '挂号费', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    await gateway.createNativeOrder({ outTradeNo: 'SESS3P1', amountFen: 5000, description: '挂号费', expiresAt: new Date(now() + 60_000).toISOString() });
     bo.payment.pay('SESS3P1');
     bo.payment.injectFault({ route: 'refund', mode: 'unknown-result', times: 1 });
     const machine = createPaymentMachine().provide({ actors: impl.actors, actions: impl.actions, delays: { retryPause: 10 } });
@@ -157,13 +161,13 @@ describe('a refund the gateway gives up (ABNORMAL)', () => {
     const gateway = backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 500 }).payment!;
     const adopted: string[] = [];
     const clients = backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 500 });
-    flows = createFlowRuntime({ journal, backends: { ...clients, payment: gateway }, kiosk: { id: 'test-kiosk-01', name: '测试机' }, retryPauseMs: () => 10, onUnfinishedOrder: (no) => adopted.push(no) });
+    flows = createFlowRuntime({ journal, backends: { ...clients, payment: gateway }, kiosk: { id: 'test-kiosk-01', name: '测试机' }, clock: { now }, retryPauseMs: () => 10, onUnfinishedOrder: (no) => adopted.push(no) });
     const s = flows.startSession('hospitalRegistration');
     await toPayment(s);
     await eventually('QR shown', () => child(s)?.getSnapshot().context.codeUrl || undefined);
     const no = child(s)!.getSnapshot().context.outTradeNo;
-    // the slot goes to someone else just before the booking: the fee must go back — to a closed card
-    bo.his.injectFault({ route: 'register', mode: 'slot-taken', times: 1 });
+    // the hold on the place runs out just before the booking is confirmed: the fee must go back — to a closed card
+    expect(await clients.his!.releaseSlot({ idempotencyKey: `${s.id}-R1` })).toEqual({ outcome: 'released' });
     bo.payment.refundsEndAbnormal(no);
     bo.payment.pay(no);
     await eventually('money not returned screen', () => step(s).includes('moneyReturned'));

@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { openJournal, type Journal } from '../journal/journal.ts';
-import { printReceiptActor, type FlowPrinter } from './print-actors.ts';
+import { printReceiptActor, testPagePrinter, type FlowPrinter } from './print-actors.ts';
 import type { PrintJob } from '../../drivers/printer/job.ts';
+import { TEST_PAGE } from '../../drivers/printer/sample-jobs.ts';
+import { makeRig, type Rig } from '../../drivers/printer/testing.ts';
+import { printFailure } from '../../state-machines/failures.ts';
 
 const SLIP: PrintJob = { title: '挂号凭条', lines: [{ kind: 'text', text: '就诊序号 7' }], cut: 'full' };
 
@@ -56,5 +59,41 @@ describe('the flows’ printReceipt actor', () => {
   it('without a printer fails before sending anything, and journals why', async () => {
     await expect(run(undefined, 'S1-slip-3')).rejects.toMatchObject({ code: 'PRINTER_NO_RESPONSE', mayHavePrinted: false });
     expect(journal.printJobs.get('S1-slip-3')).toMatchObject({ status: 'failed', fault: 'PRINTER_NO_RESPONSE' });
+  });
+});
+
+describe('with the real driver and the simulated printer on a PTY', () => {
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+
+  it('journals a flow receipt under its service’s kind, and a staff test page as `test-page`, delivered or not', async () => {
+    rig = await makeRig('epson-generic', {}, { completionTimeoutMs: 500 });
+    await expect(run(rig.printer, 'S1-slip-4')).resolves.toEqual({ delivered: true, taken: null });
+    expect(journal.printJobs.get('S1-slip-4')).toMatchObject({ kind: 'registration-slip', status: 'delivered' });
+
+    const staff = testPagePrinter({ journal, printer: rig.printer });
+    rig.sim.setPrintsNothing('stalled');
+    await expect(staff.print(TEST_PAGE)).rejects.toMatchObject({ code: 'PRINT_NOT_DELIVERED' });
+    rig.sim.setPrintsNothing('off');
+    await staff.print(TEST_PAGE);
+    expect(journal.printJobs.recent(3).map((j) => [j.kind, j.status, j.fault])).toEqual([
+      ['test-page', 'delivered', null],
+      ['test-page', 'failed', 'PRINT_NOT_DELIVERED'],
+      ['registration-slip', 'delivered', null],
+    ]);
+    expect(journal.printJobs.recent(3)[1]!.faultDetail).toMatch(/no completion reply/);
+  });
+
+  it('a receipt sent and not delivered: rejected with mayHavePrinted (the screen tells the person to check the outlet)', async () => {
+    rig = await makeRig('epson-generic', {}, { completionTimeoutMs: 500 });
+    rig.sim.setPrintsNothing('stalled');
+    const failure = await run(rig.printer, 'S1-slip-5').catch((e: unknown) => e);
+    expect(printFailure(failure)).toMatchObject({ code: 'PRINT_NOT_DELIVERED', mayHavePrinted: true });
+    rig.sim.paperOutAfter(0);
+    rig.sim.setPrintsNothing('off');
+    expect(printFailure(await run(rig.printer, 'S1-slip-6').catch((e: unknown) => e))).toMatchObject({ code: 'PRINTER_PAPER_OUT', mayHavePrinted: false });
   });
 });

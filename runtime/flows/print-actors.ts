@@ -9,6 +9,7 @@
  * print attempt has its own `printJobId` (kept in the flow's context), so a flow whose promise
  * actor is run again does not print twice.
  */
+import { randomUUID } from 'node:crypto';
 import { createActor, fromPromise, toPromise } from 'xstate';
 import { FaultCode } from '../../contracts/faults.ts';
 import type { ReceiptPrinter } from '../../drivers/printer/device.ts';
@@ -16,6 +17,7 @@ import type { Journal, PrintJobRecord } from '../journal/journal.ts';
 import { JournalError } from '../journal/journal.ts';
 import {
   makePrintJobMachine,
+  printRejection,
   PrintReceiptFailure,
   type AwaitTakeInput,
   type CheckPrinterOutput,
@@ -26,6 +28,7 @@ import {
   type RecordPrintResultInput,
 } from '../../state-machines/print-job.machine.ts';
 import type { Now } from '../../state-machines/deadlines.ts';
+import type { PrintJob } from '../../drivers/printer/job.ts';
 import type { PrintReceiptInput, PrintReceiptOutput } from '../../state-machines/provident-fund.machine.ts';
 import type { FlowLog } from './log.ts';
 
@@ -132,10 +135,47 @@ export function printJobActors(o: PrintActorsOptions) {
 export function printReceiptActor(o: PrintActorsOptions & { now?: Now }) {
   const machine = makePrintJobMachine(o.now).provide({ actors: printJobActors(o) });
   return fromPromise<PrintReceiptOutput, PrintReceiptInput>(async ({ input }) => {
-    const actor = createActor(machine, { input: { job: input.job, sessionId: input.sessionId, printJobId: input.printJobId } });
+    const kind = RECEIPT_KIND[o.journal.sessions.find(input.sessionId)?.service ?? ''] ?? 'receipt';
+    const actor = createActor(machine, { input: { job: input.job, sessionId: input.sessionId, printJobId: input.printJobId, kind } });
     actor.start();
     const out = await toPromise(actor);
     if (out.status === 'failed') throw new PrintReceiptFailure(out.code ?? FaultCode.PRINT_NOT_DELIVERED, out.detail ?? '', out.mayHavePrinted ?? true, out.printJobId);
     return { delivered: true, taken: out.status === 'taken' ? true : out.status === 'not-taken' ? false : null };
   });
+}
+
+/** The print_jobs kind of each service's receipt (the staff screen names them). */
+const RECEIPT_KIND: Record<string, string> = { providentFundStatement: 'provident-fund-statement', hospitalRegistration: 'registration-slip' };
+
+/** What the maintenance screen's test print needs of the printer driver. */
+export type TestPagePrinter = Pick<ReceiptPrinter, 'print' | 'refreshStatus' | 'paperReloaded'>;
+
+/**
+ * The staff test page, journaled as a `test-page` print job next to the customers' receipts (the staff
+ * screen lists them together). It goes straight to the driver, whatever the printer's health says —
+ * a verified test page is how staff prove a PRINTER_NOT_DELIVERING printer fixed (the driver clears
+ * that fault on any delivered job) — while a customer's receipt is not even sent to a faulty printer.
+ */
+export function testPagePrinter(o: { journal: Journal; printer: TestPagePrinter }): TestPagePrinter {
+  const { journal, printer } = o;
+  return {
+    async print(job: PrintJob, opts?: Parameters<ReceiptPrinter['print']>[1]) {
+      const id = `test-page-${randomUUID()}`;
+      journal.transaction(() => {
+        journal.printJobs.create({ id, kind: 'test-page', sessionId: null });
+        journal.printJobs.update(id, { status: 'printing' });
+      });
+      try {
+        const r = await printer.print(job, opts);
+        journal.printJobs.update(id, { status: 'delivered', completionId: r.completionId });
+        return r;
+      } catch (e) {
+        const f = printRejection(e);
+        journal.printJobs.update(id, { status: 'failed', fault: f.code, faultDetail: f.detail, ...(f.completionId ? { completionId: f.completionId } : {}) });
+        throw e;
+      }
+    },
+    refreshStatus: () => printer.refreshStatus(),
+    paperReloaded: () => printer.paperReloaded(),
+  };
 }

@@ -3,14 +3,27 @@
  * HIS adapter, and what recovery reads from a registration snapshot.
  *
  * `identifyByMedicalInsurance` asks the HIS who a scanned medical-insurance e-voucher belongs to.
- * `register` is idempotent by the key the machine keeps in context (`${sessionId}-R${n}`, made in
- * the transition before the first call, so it is journaled before the HIS sees it): a repeated
- * request returns the same booking. The lists (departments, doctors, slots, today's
- * registrations) are reads.
+ * `lockSlot` (锁号, before payment), `confirmRegistration` (确认挂号, once paid) and `releaseSlot`
+ * (解锁) are idempotent by the key the machine keeps in context (`${sessionId}-R${n}`, made in the
+ * transition into lockingSlot, so it is journaled before the HIS sees it): a repeated request
+ * returns the same lock or booking. The lists (departments, doctors, slots, today's registrations)
+ * are reads.
  */
 import { fromPromise } from 'xstate';
 import { BackendError } from '../../backends/errors.ts';
-import type { Department, Doctor, His, Patient, RegisterRequest, RegisterResult, Registration, Slot } from '../../backends/his/types.ts';
+import type {
+  ConfirmRegistrationRequest,
+  ConfirmRegistrationResult,
+  Department,
+  Doctor,
+  His,
+  LockSlotRequest,
+  LockSlotResult,
+  Patient,
+  Registration,
+  ReleaseSlotResult,
+  Slot,
+} from '../../backends/his/types.ts';
 import type { SessionFacts } from '../recovery/recovery.ts';
 import { stepOf } from '../recovery/recovery.ts';
 
@@ -29,7 +42,9 @@ export function registrationActors(o: { his?: His }) {
     departments: fromPromise<Department[], Record<string, never>>(({ signal }) => his().departments({ signal })),
     doctors: fromPromise<Doctor[], { departmentId: string; date: string }>(({ input, signal }) => his().doctors(input, { signal })),
     slots: fromPromise<Slot[], { doctorId: string; date: string }>(({ input, signal }) => his().slots(input, { signal })),
-    register: fromPromise<RegisterResult, RegisterRequest>(({ input, signal }) => his().register(input, { signal })),
+    lockSlot: fromPromise<LockSlotResult, LockSlotRequest>(({ input, signal }) => his().lockSlot(input, { signal })),
+    confirmRegistration: fromPromise<ConfirmRegistrationResult, ConfirmRegistrationRequest>(({ input, signal }) => his().confirmRegistration(input, { signal })),
+    releaseSlot: fromPromise<ReleaseSlotResult, { idempotencyKey: string }>(({ input, signal }) => his().releaseSlot(input, { signal })),
     registrationByKey: fromPromise<Registration | null, { idempotencyKey: string }>(({ input, signal }) => his().registrationByKey(input, { signal })),
   };
 }
@@ -37,6 +52,7 @@ export function registrationActors(o: { his?: His }) {
 interface RegistrationSnapshotView {
   context?: {
     idempotencyKey?: string | null;
+    lock?: unknown;
     paidOrder?: { outTradeNo?: string } | null;
     payment?: { outTradeNo?: string } | null;
   };
@@ -44,9 +60,10 @@ interface RegistrationSnapshotView {
 }
 
 /**
- * What recovery needs from a registration snapshot: the step, and which order paid (or was about
- * to pay) for the booking attempt under the current idempotency key. Older orders of the session
- * were never used for that key: a registration is only attempted with the order that is paid now.
+ * What recovery needs from a registration snapshot: the step, which order paid (or was about to
+ * pay) for the booking attempt under the current idempotency key, and that key again if a place may
+ * still be held under it (`context.lock`). Older orders of the session were never used for that key:
+ * a registration is only confirmed with the order that is paid now.
  */
 export function registrationFacts(state: unknown): Partial<SessionFacts> {
   const s = (state && typeof state === 'object' ? state : {}) as RegistrationSnapshotView;
@@ -56,5 +73,5 @@ export function registrationFacts(state: unknown): Partial<SessionFacts> {
     const orders = [s.context?.paidOrder?.outTradeNo, s.children?.payment?.snapshot?.context?.outTradeNo, s.context?.payment?.outTradeNo];
     for (const no of orders) if (typeof no === 'string' && no) byOrder[no] = key;
   }
-  return { step: stepOf(state), registrationKeyByOrder: byOrder };
+  return { step: stepOf(state), registrationKeyByOrder: byOrder, heldSlotLock: key && s.context?.lock ? key : null };
 }

@@ -152,7 +152,15 @@ export function createFlowRuntime(o: FlowRuntimeOptions): FlowRuntime {
   const registration = createRegistrationMachine(now).provide({
     actors: { ...registrationActors({ ...(o.backends.his ? { his: o.backends.his } : {}) }), printReceipt, payment },
     actions: undelivered,
-    ...(retry ? { delays: { registerRetryPause: ({ context }: { context: { registerTries: number } }) => retry(Math.max(0, context.registerTries - 1)) } } : {}),
+    ...(retry
+      ? {
+          delays: {
+            registerRetryPause: ({ context }: { context: { registerTries: number } }) => retry(Math.max(0, context.registerTries - 1)),
+            lockRetryPause: ({ context }: { context: { lockTries: number } }) => retry(Math.max(0, context.lockTries - 1)),
+            releaseRetryPause: ({ context }: { context: { releaseTries: number } }) => retry(Math.max(0, context.releaseTries - 1)),
+          },
+        }
+      : {}),
   });
   const providentFund = createProvidentFundMachine(now).provide({ actors: { ...pf.actors, printReceipt }, actions: pf.actions });
 

@@ -13,7 +13,9 @@ export type JournalErrorCode =
   | 'DUPLICATE'
   | 'INVALID_TRANSITION'
   | 'NOT_JSON'
-  | 'CLOSED';
+  | 'CLOSED'
+  /** a session's identity was sealed by an earlier boot: it cannot be resumed */
+  | 'PERSONAL_DATA_GONE';
 
 export class JournalError extends Error {
   override readonly name: string = 'JournalError';

@@ -274,7 +274,7 @@ describe('sessions', () => {
     expect(j.payments.forSession(s.id).map((p) => p.merchantOrderNo)).toEqual(['ZZ0000000001']);
   });
 
-  it('prunes ended sessions and their events, keeping payments', () => {
+  it('prunes ended sessions and their events, keeping payments and any session whose payment is not settled', () => {
     const now = clock();
     const j = openTracked({ path: tmpJournalPath(), now });
     const old = j.sessions.start({ service: 'hospitalRegistration', state: {} });
@@ -283,7 +283,10 @@ describe('sessions', () => {
     j.sessions.end(old.id, { outcome: 'completed' });
     const running = j.sessions.start({ service: 'hospitalRegistration', state: {} });
     now.advance(31 * 86_400_000);
-    expect(j.prune(now() - 30 * 86_400_000)).toEqual({ sessions: 1, outbox: 0 });
+    // reconciliation still reads the registration key from the session of an unsettled order
+    expect(j.prune({ sessionsEndedBefore: now() - 30 * 86_400_000 })).toEqual({ sessions: 0, payments: 0, printJobs: 0, outbox: 0 });
+    j.payments.setState('ZZ-old', 'closed');
+    expect(j.prune({ sessionsEndedBefore: now() - 30 * 86_400_000 })).toEqual({ sessions: 1, payments: 0, printJobs: 0, outbox: 0 });
     expect(j.sessions.find(old.id)).toBeUndefined();
     expect(j.sessions.events(old.id)).toEqual([]);
     expect(j.payments.get('ZZ-old').sessionId).toBeNull();
@@ -424,7 +427,7 @@ describe('outbox', () => {
     const again = openTracked({ path, now });
     expect(again.outbox.claim().map((r) => [r.id, r.kind, r.payload, r.attempts])).toEqual([[a.id, 'session.recovered', { sessionId: 's1' }, 2]]);
     now.advance(10);
-    expect(again.prune(now())).toEqual({ sessions: 0, outbox: 1 });
+    expect(again.prune({ sessionsEndedBefore: now(), outboxDeliveredBefore: now() })).toEqual({ sessions: 0, payments: 0, printJobs: 0, outbox: 1 });
     expect((thrown(() => again.outbox.get(b.id)) as JournalError).code).toBe('NOT_FOUND');
   });
 

@@ -3,7 +3,8 @@
  * print jobs, payments and the outbox of HQ events. What is journaled survives a power cut:
  * WAL with synchronous=FULL means a write is on disk when the call returns.
  *
- * Opening it: pragmas (WAL, synchronous=FULL, foreign keys, busy timeout) → integrity_check →
+ * Opening it: the file 0600 in a 0700 directory → pragmas (WAL, synchronous=FULL, secure_delete,
+ * foreign keys, busy timeout) → integrity_check →
  * schema version check (a newer file is refused) → pending migrations, each in its own
  * transaction → a `runs` row for this agent run. A run left open by the previous agent means it
  * did not stop cleanly: `startup.uncleanShutdown` reports it (→ AGENT_UNCLEAN_SHUTDOWN).
@@ -11,14 +12,20 @@
  * A corrupt file stops start-up with JournalCorruptError. Only with `onCorrupt: 'move-aside'`
  * is the file renamed (`<path>.corrupt-<time>`, with its -wal/-shm) and a fresh journal started;
  * that is recorded in the fresh journal's `journal_incidents` and in `startup.movedAside`.
+ *
+ * Personal data: identity in session snapshots is sealed with a key of this open only, events are
+ * masked (personal-data.ts). `secure_delete` overwrites what is deleted or replaced with zeros, and
+ * `prune()` empties the WAL afterwards, so a pruned statement is not left in free pages or old frames.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { JournalCorruptError, JournalError, JournalTooNewError } from './errors.ts';
 import { MIGRATIONS, type Migration } from './migrations.ts';
+import { PersonalDataSeal } from './personal-data.ts';
+import { ensurePrivateDir, ensurePrivateFile, tightenFile } from '../private-files.ts';
 import { Outbox, PaymentJournal, PrintJobJournal, SessionJournal, type Clock, type JournalContext } from './records.ts';
 
 export * from './errors.ts';
@@ -65,6 +72,24 @@ export interface JournalStartup {
   uncleanShutdown: UncleanShutdown | null;
   /** set when a corrupt journal was moved aside and this one is fresh */
   movedAside: MovedAside | null;
+  /** what the agent should log: e.g. the journal's directory is open to other users */
+  warnings: string[];
+}
+
+export interface PruneCutoffs {
+  /** epoch ms: ended sessions older than this go, with their events (unless a payment of theirs is unsettled) */
+  sessionsEndedBefore: number;
+  /** epoch ms: settled payments and finished print jobs older than this go (absent: kept) */
+  recordsFinishedBefore?: number;
+  /** epoch ms: HQ events delivered before this go (absent: kept) */
+  outboxDeliveredBefore?: number;
+}
+
+export interface PruneCounts {
+  sessions: number;
+  payments: number;
+  printJobs: number;
+  outbox: number;
 }
 
 export interface JournalIncident {
@@ -85,8 +110,10 @@ const isCorruption = (e: unknown) => /^SQLITE_(CORRUPT|NOTADB)/.test((e as Sqlit
 export function openJournal(options: JournalOptions): Journal {
   const now = options.now ?? Date.now;
   const path = options.path;
+  const warnings: string[] = [];
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    const open = ensurePrivateDir(dirname(path));
+    if (open) warnings.push(open);
   } catch (e) {
     throw new JournalError('CANNOT_OPEN', `cannot create the journal directory ${dirname(path)}: ${(e as Error).message}; check the path and permissions (agent.dataDir in the kiosk config)`, { path }, { cause: e });
   }
@@ -102,7 +129,7 @@ export function openJournal(options: JournalOptions): Journal {
     db = openChecked(path, options);
   }
   try {
-    return new Journal(db, path, now, options, movedAside);
+    return new Journal(db, path, now, options, movedAside, warnings);
   } catch (e) {
     db.close();
     throw e;
@@ -112,6 +139,9 @@ export function openJournal(options: JournalOptions): Journal {
 function openChecked(path: string, options: JournalOptions): Database.Database {
   let db: Database.Database;
   try {
+    // SQLite gives the -wal and -shm files the mode of the database file: 0600 from the start
+    ensurePrivateFile(path);
+    for (const suffix of ['-wal', '-shm']) tightenFile(path + suffix);
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
   } catch (e) {
     if (isCorruption(e)) throw new JournalCorruptError(path, [(e as Error).message], e);
@@ -121,6 +151,8 @@ function openChecked(path: string, options: JournalOptions): Database.Database {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new JournalError('CANNOT_OPEN', `journal ${path}: cannot switch to WAL mode (got ${String(mode)}); is the file on a network or read-only filesystem?`, { path });
     db.pragma('synchronous = FULL');
+    // deleted and overwritten content (old snapshots, pruned statements) is zeroed, not left in free space
+    db.pragma('secure_delete = ON');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5_000))}`);
     const problems = (db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[]).map((r) => r.integrity_check);
@@ -173,6 +205,7 @@ export class Journal {
     private readonly now: Clock,
     options: JournalOptions,
     movedAside: MovedAside | null,
+    warnings: string[] = [],
   ) {
     const migrationsApplied = applyMigrations(db, path, options.migrations ?? MIGRATIONS);
     this.runId = randomUUID();
@@ -184,6 +217,7 @@ export class Journal {
         return db.transaction(fn).immediate();
       },
       runId: () => this.runId,
+      seal: new PersonalDataSeal(),
     };
     this.statements = {
       heartbeat: db.prepare('UPDATE runs SET last_seen_at = ? WHERE id = ?'),
@@ -228,6 +262,7 @@ export class Journal {
       migrationsApplied,
       uncleanShutdown,
       movedAside,
+      warnings,
     };
   }
 
@@ -254,12 +289,27 @@ export class Journal {
     return rows.length === 1 && rows[0] === 'ok' ? 'ok' : rows;
   }
 
-  /** Delete ended sessions (with their events) and delivered outbox events older than `before`. Payments and print jobs stay. */
-  prune(before: number): { sessions: number; outbox: number } {
-    return this.transaction(() => ({
-      sessions: this.db.prepare('DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?').run(before).changes,
-      outbox: this.outbox.prune(before),
+  /**
+   * Forget what is no longer needed (see retention.ts for the schedule): sessions ended before
+   * `sessionsEndedBefore` with their events (the statements and registrations people saw) — never
+   * one whose payment is not settled yet, because reconciliation reads its registration key;
+   * settled payments and finished print jobs before `recordsFinishedBefore`; delivered HQ events
+   * before `outboxDeliveredBefore`. Then the WAL is emptied, so the deleted rows are not left in
+   * old frames (secure_delete zeroes them in the file itself).
+   */
+  prune(cutoffs: PruneCutoffs): PruneCounts {
+    const c = cutoffs;
+    const counts = this.transaction(() => ({
+      sessions: this.db
+        .prepare('DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ? AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.session_id = sessions.id AND p.final_at IS NULL)')
+        .run(c.sessionsEndedBefore).changes,
+      payments: c.recordsFinishedBefore === undefined ? 0 : this.db.prepare('DELETE FROM payments WHERE final_at IS NOT NULL AND final_at < ?').run(c.recordsFinishedBefore).changes,
+      printJobs: c.recordsFinishedBefore === undefined ? 0 : this.db.prepare('DELETE FROM print_jobs WHERE finished_at IS NOT NULL AND finished_at < ?').run(c.recordsFinishedBefore).changes,
+      outbox: c.outboxDeliveredBefore === undefined ? 0 : this.outbox.prune(c.outboxDeliveredBefore),
     }));
+    // a reader elsewhere (a support tool) may keep the WAL from being emptied now; the next prune does it
+    if (Object.values(counts).some((n) => n > 0)) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return counts;
   }
 
   get isOpen(): boolean {

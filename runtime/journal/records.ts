@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { JournalError } from './errors.ts';
+import type { PersonalDataSeal } from './personal-data.ts';
 
 export type Clock = () => number;
 
@@ -17,6 +18,8 @@ export interface JournalContext {
   /** run `fn` in an IMMEDIATE transaction (a savepoint when already inside one) */
   tx<T>(fn: () => T): T;
   runId: () => string | null;
+  /** seals identity in session snapshots and masks it in events (key in memory only) */
+  seal: PersonalDataSeal;
 }
 
 function toJson(what: string, value: unknown): string {
@@ -99,20 +102,20 @@ export class SessionJournal {
     this.open = db.prepare('SELECT * FROM sessions WHERE ended_at IS NULL ORDER BY started_at, id');
   }
 
-  /** A new session with its first snapshot. */
+  /** A new session with its first snapshot (identity in it sealed, see personal-data.ts). */
   start(input: { service: string; state: unknown; id?: string }): SessionRecord {
     const id = input.id ?? randomUUID();
-    const state = toJson(`session ${id} state`, input.state);
+    const state = this.stateJson(id, input.state);
     return this.j.tx(() => {
       this.insert.run({ id, service: input.service, state, at: this.j.now(), runId: this.j.runId() });
       return this.get(id);
     });
   }
 
-  /** Append one event and the snapshot it led to, atomically. Returns the event's sequence number. */
+  /** Append one event (masked) and the snapshot it led to (identity sealed), atomically. Returns the event's sequence number. */
   record(id: string, input: { event: unknown; state: unknown }): number {
-    const event = toJson(`session ${id} event`, input.event);
-    const state = toJson(`session ${id} state`, input.state);
+    const state = this.stateJson(id, input.state);
+    const event = this.eventJson(id, input.event);
     return this.j.tx(() => {
       const s = this.openSession(id);
       const seq = s.lastSeq + 1;
@@ -123,18 +126,39 @@ export class SessionJournal {
     });
   }
 
-  /** Close a session with its outcome; an optional last event and snapshot go in the same transaction. */
+  /** Close a session with its outcome; an optional last event and snapshot go in the same transaction. Its identity is then forgotten. */
   end(id: string, input: { outcome: string; state?: unknown; event?: unknown }): SessionRecord {
-    const event = input.event === undefined ? undefined : toJson(`session ${id} event`, input.event);
-    return this.j.tx(() => {
+    const state = input.state === undefined ? undefined : this.stateJson(id, input.state);
+    const event = input.event === undefined ? undefined : this.eventJson(id, input.event);
+    const ended = this.j.tx(() => {
       const s = this.openSession(id);
       const at = this.j.now();
       let seq = s.lastSeq;
       if (event !== undefined) this.insertEvent.run({ id, seq: ++seq, event, at });
-      const state = input.state === undefined ? JSON.stringify(s.state) : toJson(`session ${id} state`, input.state);
-      this.finish.run({ id, state, at, outcome: input.outcome, seq });
+      this.finish.run({ id, state: state ?? JSON.stringify(s.state), at, outcome: input.outcome, seq });
       return this.get(id);
     });
+    this.j.seal.forget(id);
+    return ended;
+  }
+
+  /**
+   * A journaled snapshot as a restore needs it: identity sealed in this boot opened again.
+   * `personalDataGone`: it held identity sealed by an earlier boot (the agent restarted), which
+   * is gone for good; the session cannot be resumed.
+   */
+  openState(record: SessionRecord): { state: unknown; personalDataGone: boolean } {
+    const { state, unopened } = this.j.seal.open(record.state);
+    return { state, personalDataGone: unopened > 0 };
+  }
+
+  // the value as JSON first (what cannot be stored is refused with NOT_JSON), then sealed/masked as plain JSON
+  private stateJson(id: string, state: unknown): string {
+    return JSON.stringify(this.j.seal.seal(id, JSON.parse(toJson(`session ${id} state`, state))));
+  }
+
+  private eventJson(id: string, event: unknown): string {
+    return JSON.stringify(this.j.seal.mask(id, JSON.parse(toJson(`session ${id} event`, event))));
   }
 
   get(id: string): SessionRecord {
@@ -295,6 +319,13 @@ export class PrintJobJournal {
   listUnfinished(): PrintJobRecord[] {
     return this.unfinished.all().map(printJobFromRow);
   }
+
+  /** The latest `limit` jobs, newest first (the staff screen's "recent print jobs"). */
+  recent(limit: number): PrintJobRecord[] {
+    this.latest ??= this.j.db.prepare('SELECT * FROM print_jobs ORDER BY created_at DESC, rowid DESC LIMIT ?');
+    return this.latest.all(Math.max(0, Math.trunc(limit))).map(printJobFromRow);
+  }
+  private latest: Statement<[number], PrintJobRow> | undefined;
 }
 
 // ───────────────────────────── payments ─────────────────────────────

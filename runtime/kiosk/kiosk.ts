@@ -13,12 +13,18 @@ import type { FaultCode } from '../../contracts/faults.ts';
 import type { Locale, ScreenMessage, UiEvent, Words } from '../../contracts/bridge.ts';
 import type { KioskConfig } from '../../kiosk-config/schema.ts';
 import type { PrintJob } from '../../drivers/printer/job.ts';
+import { TEST_PAGE } from '../../drivers/printer/sample-jobs.ts';
 import type { DEVICE_KINDS } from '../../state-machines/availability.ts';
 import { canStartSession, lifecycleView, makeLifecycleMachine, type LifecycleEmitted, type LifecycleMachine, type SelfTestOutput } from '../../state-machines/lifecycle.machine.ts';
 import { systemNow, type Now } from '../../state-machines/deadlines.ts';
 import type { FlowRuntime, FlowService } from '../flows/runtime.ts';
 import type { HostedSession } from '../sessions/session-host.ts';
 import { makeScreen } from './screen.ts';
+import { PrinterProgress, recentPrintJobs } from './print-screen.ts';
+import type { JobEvent } from '../../drivers/printer/device.ts';
+import type { PrintJobRecord } from '../journal/records.ts';
+import { CardOnReader, type IdCardPresence } from './id-card.ts';
+import { nextNearbyChange } from './nearby.ts';
 import { verifyStaffPin } from './staff-pin.ts';
 
 export interface KioskLog {
@@ -31,6 +37,8 @@ export interface KioskLog {
 export interface MaintenancePrinter {
   print(job: PrintJob): Promise<unknown>;
   refreshStatus(): Promise<unknown>;
+  /** staff reloaded the paper: the printer's undelivered jobs before are forgotten (PRINTER_NOT_DELIVERING clears) */
+  paperReloaded?(): void;
 }
 
 export interface KioskOptions {
@@ -49,6 +57,10 @@ export interface KioskOptions {
   /** preferences chosen on the home screen are forgotten after this long without a touch (default ui.idle.timeoutSeconds) */
   prefsIdleMs?: number;
   ports?: Partial<Record<(typeof DEVICE_KINDS)[number], string>>;
+  /** the latest print jobs from the journal, newest first (the staff screen lists them) */
+  recentPrintJobs?: () => PrintJobRecord[];
+  /** the ID reader: a card already laid down is read when a session starts; one left on it is mentioned */
+  idReader?: IdCardPresence;
 }
 
 export type HandleResult = { ok: true } | { ok: false; code: string; words: Words };
@@ -69,7 +81,6 @@ const FLOW_EVENTS = new Set<UiEvent['type']>([
   'SLOT_CHOSEN',
   'CONFIRM',
   'PAYMENT_METHOD_CHOSEN',
-  'KEEP_EXISTING',
   'ADD_ANYWAY',
   'CHOOSE_ANOTHER_SLOT',
   'RETRY_PAYMENT',
@@ -77,17 +88,8 @@ const FLOW_EVENTS = new Set<UiEvent['type']>([
 
 const refuse = (code: string, zh: string, en: string): HandleResult => ({ ok: false, code, words: { zh, en } });
 
-export const TEST_PRINT: PrintJob = {
-  title: '打印测试 / Test print',
-  lines: [
-    { kind: 'text', text: '自助终端打印测试', align: 'center', width: 2, height: 2 },
-    { kind: 'rule' },
-    { kind: 'text', text: '中文 GB18030：公积金 挂号 ￥12.50' },
-    { kind: 'text', text: 'ASCII: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ' },
-    { kind: 'qr', data: 'https://zizhu.example.cn/test-print' },
-    { kind: 'feed', lines: 2 },
-  ],
-};
+/** The staff test print (the same page `zizhu doctor --test-print` prints). */
+export const TEST_PRINT: PrintJob = TEST_PAGE;
 
 export class Kiosk extends EventEmitter {
   readonly lifecycle: Actor<LifecycleMachine>;
@@ -105,8 +107,11 @@ export class Kiosk extends EventEmitter {
   private endedTimer: NodeJS.Timeout | undefined;
   private notice: ScreenMessage['notice'] = null;
   private noticeTimer: NodeJS.Timeout | undefined;
+  private readonly card: CardOnReader | undefined;
+  private nearbyTimer: NodeJS.Timeout | undefined;
   private maintenance = { lastTestPrint: null as { at: number; ok: boolean; fault: string | null; words: Words | null } | null, testPrintRunning: false, paperReloadedAt: null as number | null };
   private closed = false;
+  private readonly printing: PrinterProgress;
 
   constructor(private readonly o: KioskOptions) {
     super();
@@ -114,6 +119,8 @@ export class Kiosk extends EventEmitter {
     this.now = o.now ?? systemNow;
     this.log = o.log;
     this.prefs = { locale: o.config.ui.defaultLanguage, elderly: false };
+    this.printing = new PrinterProgress(this.now, () => this.queuePush());
+    this.card = o.idReader ? new CardOnReader(o.idReader, () => this.queuePush()) : undefined;
     const staff = o.config.staff;
     const machine = makeLifecycleMachine(this.now).provide({
       actors: {
@@ -149,6 +156,11 @@ export class Kiosk extends EventEmitter {
     this.lifecycle.send({ type: 'BACKEND_HEALTH', backend, state, detail });
   }
 
+  /** The printer sent a job or ended one (the driver's `job` event): "正在打印…" shows its progress. */
+  printerJob(e: JobEvent): void {
+    if (!this.closed) this.printing.jobEvent(e);
+  }
+
   /** A session's machine moved (from the flow runtime). */
   sessionChanged(s: HostedSession): void {
     if (this.session?.hosted.id === s.id) this.queuePush();
@@ -174,7 +186,8 @@ export class Kiosk extends EventEmitter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const t of [this.prefsTimer, this.endedTimer, this.noticeTimer]) if (t) clearTimeout(t);
+    for (const t of [this.prefsTimer, this.endedTimer, this.noticeTimer, this.nearbyTimer]) if (t) clearTimeout(t);
+    this.card?.close();
     this.lifecycle.stop();
     this.removeAllListeners();
   }
@@ -185,10 +198,7 @@ export class Kiosk extends EventEmitter {
     const snap = this.lifecycle.getSnapshot();
     const status = snap.context.status;
     const inMaintenance = status === 'maintenance';
-    if (this.session && FLOW_EVENTS.has(e.type)) {
-      this.session.hosted.actor.send(e as never);
-      return { ok: true };
-    }
+    if (this.session && FLOW_EVENTS.has(e.type)) return this.toSession(this.session.hosted, e);
     switch (e.type) {
       case 'TOUCH':
         this.armPrefsTimer();
@@ -232,6 +242,7 @@ export class Kiosk extends EventEmitter {
         this.maintenance.paperReloadedAt = this.now();
         this.lifecycle.send({ type: 'STAFF_ACTIVITY' });
         this.o.report?.('maintenance.paper-reloaded', { staffId: snap.context.maintenance?.staffId ?? null, at: this.maintenance.paperReloadedAt });
+        this.o.printer?.paperReloaded?.();
         void this.o.printer?.refreshStatus().catch(() => undefined);
         return { ok: true };
       case 'LOCK_KIOSK': {
@@ -249,6 +260,21 @@ export class Kiosk extends EventEmitter {
       default:
         return refuse('NO_SESSION', '没有正在办理的业务，请从首页开始', 'Nothing in progress; start from the home screen');
     }
+  }
+
+  /**
+   * A flow event goes to the session only when its step can take it (xstate's `can`: a transition
+   * with a target or actions, guards passing); anything else is refused before the session host
+   * journals it. A TOUCH while the kiosk works (the idle watch paused) has nothing to keep alive:
+   * it is dropped, not refused (a person touching the screen did nothing wrong).
+   */
+  private toSession(hosted: HostedSession, e: UiEvent): HandleResult {
+    if (!hosted.actor.getSnapshot().can(e as never)) {
+      if (e.type === 'TOUCH') return { ok: true };
+      return refuse('EVENT_NOT_ALLOWED', '此步骤不能这样操作，请按屏幕提示进行', 'That cannot be done at this step; please follow the screen');
+    }
+    hosted.actor.send(e as never);
+    return { ok: true };
   }
 
   private startService(service: FlowService): HandleResult {
@@ -274,6 +300,7 @@ export class Kiosk extends EventEmitter {
     }
     this.session = { hosted, service, elderly };
     this.lifecycle.send({ type: 'SESSION_STARTED', sessionId: hosted.id, service });
+    this.card?.sessionStarted();
     void hosted.ended.then((outcome) => this.sessionEnded(hosted, service, outcome));
     return { ok: true };
   }
@@ -282,6 +309,7 @@ export class Kiosk extends EventEmitter {
     if (this.session?.hosted.id !== hosted.id) return;
     this.session = null;
     if (this.closed) return;
+    this.card?.sessionEnded();
     this.lifecycle.send({ type: 'SESSION_ENDED', sessionId: hosted.id });
     // preferences were for that person only
     this.prefs = { locale: this.config.ui.defaultLanguage, elderly: false };
@@ -399,7 +427,27 @@ export class Kiosk extends EventEmitter {
       const next = this.make(reply);
       this.last = next;
       this.emit('screen', next);
+      this.armNearbyTimer();
     });
+  }
+
+  /** The nearby machines shown are those open now: push again when one of them opens or closes. */
+  private armNearbyTimer(): void {
+    if (this.nearbyTimer) clearTimeout(this.nearbyTimer);
+    const at = nextNearbyChange(this.config, this.now());
+    if (at === null) return;
+    this.nearbyTimer = setTimeout(() => this.queuePush(), Math.min(Math.max(at - this.now(), 0) + 1_000, 2 ** 31 - 1));
+    this.nearbyTimer.unref();
+  }
+
+  private printJobsForStaff(): { recentPrintJobs?: ReturnType<typeof recentPrintJobs> } {
+    if (!this.o.recentPrintJobs) return {};
+    try {
+      return { recentPrintJobs: recentPrintJobs(this.o.recentPrintJobs()) };
+    } catch (e) {
+      this.log?.warn(`the recent print jobs could not be read from the journal: ${(e as Error).message}`);
+      return {};
+    }
   }
 
   private make(inReplyTo: string | null): ScreenMessage {
@@ -416,8 +464,10 @@ export class Kiosk extends EventEmitter {
       prefs: this.session ? { locale: this.prefs.locale, elderly: this.session.elderly } : this.prefs,
       session: s ? { id: s.hosted.id, service: s.service, snapshot: s.hosted.actor.getSnapshot(), elderly: s.elderly } : null,
       ended: this.ended,
-      maintenance: lc.maintenance ? { deadline: maintenanceDeadline, ...this.maintenance } : null,
+      maintenance: lc.maintenance ? { deadline: maintenanceDeadline, ...this.maintenance, ...this.printJobsForStaff() } : null,
       notice: this.notice,
+      printing: this.printing.current,
+      ...(this.card ? { idCard: this.card.state } : {}),
       ...(this.o.ports ? { ports: this.o.ports } : {}),
     });
   }

@@ -24,6 +24,10 @@ import { paymentView, type PaymentContext } from '../../state-machines/payment.m
 import { providentFundView, type ProvidentFundContext } from '../../state-machines/provident-fund.machine.ts';
 import { registrationView, type RegistrationContext } from '../../state-machines/registration.machine.ts';
 import type { PrintJob } from '../../drivers/printer/job.ts';
+import type { PrintProgress } from '../../contracts/bridge.ts';
+import { mayHavePrinted } from './print-screen.ts';
+import { nearbyOpenAt } from './nearby.ts';
+import type { CardOnReaderState } from './id-card.ts';
 
 export interface ScreenInputs {
   seq: number;
@@ -38,6 +42,10 @@ export interface ScreenInputs {
   notice: ScreenMessage['notice'];
   /** the port/address of each device, for the technician */
   ports?: Partial<Record<(typeof DEVICE_KINDS)[number], string>>;
+  /** the ID card on the reader (absent: no reader) */
+  idCard?: CardOnReaderState;
+  /** the receipt the printer is printing now */
+  printing?: PrintProgress | null;
 }
 
 const DAY_WORDS: Record<(typeof WEEKDAYS)[number], Words> = {
@@ -165,6 +173,7 @@ function sessionView(s: NonNullable<ScreenInputs['session']>): SessionView | nul
         takeDeadline: v.takeDeadline,
         printFault: v.printFault,
         printFaultWords: printFaultWords(v.printFault),
+        printMayHavePrinted: mayHavePrinted(snap.context),
         failureCode: v.failureCode,
       },
     };
@@ -184,11 +193,9 @@ function sessionView(s: NonNullable<ScreenInputs['session']>): SessionView | nul
       status: r.status,
     });
     const conflict = v.conflict
-      ? v.conflict.reason === 'existing-registration'
-        ? { reason: 'existing-registration' as const, existing: v.conflict.existing.map(summary) }
-        : v.conflict.reason === 'slot-taken'
-          ? { reason: 'slot-taken' as const, slotId: v.conflict.slotId }
-          : null
+      ? v.conflict.reason === 'same-department'
+        ? { reason: 'same-department' as const, existing: v.conflict.existing.map(summary) }
+        : { reason: v.conflict.reason, slotId: v.conflict.slotId }
       : null;
     return {
       service: 'hospitalRegistration',
@@ -215,6 +222,7 @@ function sessionView(s: NonNullable<ScreenInputs['session']>): SessionView | nul
         takeDeadline: v.takeDeadline,
         printFault: v.printFault,
         printFaultWords: printFaultWords(v.printFault),
+        printMayHavePrinted: mayHavePrinted(snap.context),
         failureCode: v.failureCode,
       },
       payment: p
@@ -235,6 +243,28 @@ function sessionView(s: NonNullable<ScreenInputs['session']>): SessionView | nul
     };
   }
   return null;
+}
+
+/** Steps where the person is done and about to walk away: a card still on the reader is mentioned there. */
+const LEAVING_STEPS: Record<(typeof FLOW_SERVICES)[number], readonly string[]> = {
+  providentFundStatement: ['takingReceipt', 'undelivered', 'noAccount'],
+  hospitalRegistration: ['takingSlip', 'slipOnScreen', 'slipNotPrinted', 'moneyReturned'],
+};
+
+/** "请取回您的身份证": the card is on the reader and its session is ending, or over. */
+export function takeIdCard(card: CardOnReaderState | undefined, session: SessionView | null): boolean {
+  if (!card?.present) return false;
+  return card.leftBehind || (session !== null && LEAVING_STEPS[session.service].includes(session.step));
+}
+
+function nearbyKiosks(config: KioskConfig, at: number): ScreenMessage['kiosk']['nearbyKiosks'] {
+  return nearbyOpenAt(config, at).map(({ kiosk: k, closesAt }) => ({
+    name: k.name,
+    location: k.location,
+    schedule: scheduleWords(k.hours.weekly),
+    closesAt,
+    ...(k.distanceMeters !== undefined ? { distanceMeters: k.distanceMeters } : {}),
+  }));
 }
 
 export function makeScreen(i: ScreenInputs): ScreenMessage {
@@ -261,7 +291,7 @@ export function makeScreen(i: ScreenInputs): ScreenMessage {
         schedule: scheduleWords(config.promisedHours.weekly),
         timezone: config.promisedHours.timezone,
       },
-      nearbyKiosks: config.ui.nearbyKiosks.map((k) => ({ ...k })),
+      nearbyKiosks: nearbyKiosks(config, i.at),
       elderlyModeAllowed: config.ui.elderlyModeAllowed,
       remoteLock: l.remoteLock ? { reason: l.remoteLock.reason } : null,
       pinLockedUntil: l.pinLockedUntil,
@@ -272,5 +302,7 @@ export function makeScreen(i: ScreenInputs): ScreenMessage {
     ended: session ? null : i.ended,
     maintenance: l.maintenance && i.maintenance ? { staffId: l.maintenance.staffId, since: l.maintenance.since, ...i.maintenance } : null,
     notice: i.notice,
+    takeIdCard: takeIdCard(i.idCard, session),
+    ...(i.printing ? { printing: i.printing } : {}),
   };
 }

@@ -6,6 +6,7 @@
  *   query ─ SUCCESS ──────────┬─ a refund was already decided → finish that refund (same number)
  *     │                       ├─ HIS has the registration (by idempotency key) paid by this order → used
  *     │                       └─ no registration → refund with the stable number, confirmed by query
+ *     │                          (never a late 确认挂号: the patient's screen never said "registered")
  *     ├─ NOTPAY / USERPAYING / PAYERROR → close ─┬─ closed
  *     │                                          └─ ORDER_PAID (paid meanwhile) → query again → as SUCCESS
  *     ├─ CLOSED → closed
@@ -17,6 +18,10 @@
  * A refund the gateway gave up (status ABNORMAL: e.g. the payer's bank card is closed) is settled as
  * `refund-abnormal`: final but alarmed — the money is still with the merchant, staff hand it over, HQ
  * is told (`payment.refund-abnormal`); it is never retried nor reported as refunded.
+ *
+ * A place the HIS may still hold for the order's booking attempt (`heldLockOf`: the key, when the
+ * session's snapshot says a lock may be held) is released (解锁) before the order is marked closed,
+ * refunded or refund-abnormal, so a crash in between releases it again at the next start.
  *
  * Never guess: a timeout, a 5xx, an unknown result or a refund still PROCESSING leaves the order
  * open (`settled: false`); the caller retries later with backoff. Every step the gateway confirmed
@@ -41,6 +46,8 @@ export interface ReconcileDeps {
   his?: His;
   /** the idempotency key of the registration attempt this order paid for (null: none, e.g. not a registration) */
   registrationKeyOf(row: PaymentRecord): string | null;
+  /** that key, if the HIS may still hold a place under it (null: none held, or not a registration) */
+  heldLockOf?(row: PaymentRecord): string | null;
   log?: FlowLog;
   signal?: AbortSignal;
   /** pauses between refund queries while the gateway says PROCESSING (default 50, 150, 300 ms) */
@@ -108,7 +115,15 @@ export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps):
     }
   };
 
-  const markClosed = (detail: string) => {
+  /** 解锁 before the order is final: no booking will be made with it (idempotent; a booked key stays booked) */
+  const releasePlace = async (): Promise<void> => {
+    const key = deps.heldLockOf?.(row) ?? null;
+    if (!key || !deps.his) return;
+    await call(`release the slot held under ${key}`, () => deps.his!.releaseSlot({ idempotencyKey: key }, opts));
+  };
+
+  const markClosed = async (detail: string) => {
+    await releasePlace();
     journal.payments.setState(no, 'closed', { detail });
     return settled('closed', detail);
   };
@@ -131,11 +146,13 @@ export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps):
       answer = await call(`query refund ${refundNo}`, () => gateway.queryRefund({ outRefundNo: refundNo }, opts));
     }
     if (answer.status === 'SUCCESS') {
+      await releasePlace();
       journal.payments.setState(no, 'refunded', { detail: `refunded by recovery (${reason})` });
       return settled('refunded', `refund ${refundNo} confirmed`);
     }
     if (answer.status === 'PROCESSING') return open(`refund ${refundNo} is still processing at the gateway`);
     if (answer.status === 'ABNORMAL') {
+      await releasePlace();
       const detail = `refund ${refundNo} is ABNORMAL at the gateway: staff must hand the money over`;
       markRefundAbnormal(journal, no, refundNo, detail);
       return settled('refund-abnormal', detail);
@@ -176,13 +193,13 @@ export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps):
       } catch (e2) {
         if (codeOf(e2) !== 'ORDER_NOT_EXIST' && codeOf(e2) !== 'ORDER_CLOSED') throw Object.assign(new StillOpen(`close order: ${why(e2)}`), { code: codeOf(e2) });
       }
-      return markClosed('never reached the gateway (journaled before the create call)');
+      return await markClosed('never reached the gateway (journaled before the create call)');
     }
     switch (q.tradeState) {
       case 'SUCCESS':
         return await settlePaid(q);
       case 'CLOSED':
-        return markClosed('closed at the gateway');
+        return await markClosed('closed at the gateway');
       case 'REFUND':
         return await finishRefund('退款');
       case 'NOTPAY':
@@ -192,7 +209,7 @@ export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps):
           await gateway.closeOrder({ outTradeNo: no }, opts);
         } catch (e) {
           const code = codeOf(e);
-          if (code === 'ORDER_CLOSED' || code === 'ORDER_NOT_EXIST') return markClosed('closed at the gateway');
+          if (code === 'ORDER_CLOSED' || code === 'ORDER_NOT_EXIST') return await markClosed('closed at the gateway');
           if (code !== 'ORDER_PAID') throw Object.assign(new StillOpen(`close order: ${why(e)}`), { code });
           // paid just before the close: confirm by query, then it is a paid order
           const again = await call('query order', () => gateway.queryOrder({ outTradeNo: no }, opts));
@@ -200,7 +217,7 @@ export async function reconcilePayment(row: PaymentRecord, deps: ReconcileDeps):
           if (again.tradeState === 'REFUND') return await finishRefund('退款');
           return open(`close said ORDER_PAID but the order is ${again.tradeState}`);
         }
-        return markClosed(`closed by recovery (was ${q.tradeState})`);
+        return await markClosed(`closed by recovery (was ${q.tradeState})`);
       }
     }
   } catch (e) {

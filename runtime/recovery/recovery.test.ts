@@ -12,6 +12,7 @@ import { Recovery } from './recovery.ts';
 import { startNotifyReceiver } from '../flows/notify-receiver.ts';
 import type { PaymentNotification } from '../../backends/payment/types.ts';
 import { eventually } from '../../backends/test-helpers.ts';
+import { NOON_SHANGHAI, pinnedNow } from '../../tests/pinned-clock.ts';
 
 const PATIENT = { idNumber: '110101199003071233', name: '张测试' };
 
@@ -24,7 +25,8 @@ let n = 0;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'zizhu-recovery-'));
   journal = openJournal({ path: join(dir, 'journal.sqlite') });
-  bo = await startBackOffice({ payment: { refundProcessingMs: 10 } });
+  // the hospital's "today" and slots at noon in Shanghai, whenever this runs
+  bo = await startBackOffice({ his: { now: pinnedNow(NOON_SHANGHAI) }, payment: { refundProcessingMs: 10 } });
   clients = backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 300 });
 });
 const running: Recovery[] = [];
@@ -35,21 +37,40 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A registration session the last run left open: paying (or paid) for attempt 1, as its snapshot says. */
-function interruptedSession(opts: { paid?: boolean } = {}) {
+/**
+ * A registration session the last run left open: paying (or paid) for attempt 1, as its snapshot says;
+ * `locked`: the HIS holds a place under the attempt's key (the snapshot's `lock`); `order: false`: it
+ * stopped while locking, before any order.
+ */
+function interruptedSession(opts: { paid?: boolean; locked?: boolean; order?: boolean } = {}) {
   const sessionId = `sess${++n}x${Date.now()}`;
   const outTradeNo = merchantOrderNo(sessionId, 1);
   const key = idempotencyKeyFor(sessionId, 1);
+  const withOrder = opts.order ?? true;
   const state = {
     status: 'active',
-    value: { session: { flow: { charging: opts.paid ? 'registering' : 'paying' }, idle: 'paused' } },
-    context: { sessionId, patient: PATIENT, idempotencyKey: key, paidOrder: opts.paid ? { outTradeNo, amountFen: 5000, transactionId: null } : null, payment: null },
-    children: { payment: { snapshot: { status: 'active', value: 'awaiting', context: { outTradeNo } }, src: 'payment' } },
+    value: { session: { flow: withOrder ? { charging: opts.paid ? 'registering' : 'paying' } : 'lockingSlot', idle: 'paused' } },
+    context: {
+      sessionId,
+      patient: PATIENT,
+      idempotencyKey: key,
+      lock: opts.locked ? { expiresAt: null } : null,
+      paidOrder: opts.paid ? { outTradeNo, amountFen: 5000, transactionId: null } : null,
+      payment: null,
+    },
+    children: withOrder ? { payment: { snapshot: { status: 'active', value: 'awaiting', context: { outTradeNo } }, src: 'payment' } } : {},
   };
   journal.sessions.start({ id: sessionId, service: 'hospitalRegistration', state });
-  journal.payments.journal({ merchantOrderNo: outTradeNo, amountFen: 5000, method: 'nativeQr', sessionId });
+  if (withOrder) journal.payments.journal({ merchantOrderNo: outTradeNo, amountFen: 5000, method: 'nativeQr', sessionId });
   return { sessionId, outTradeNo, key };
 }
+
+/** 锁号 at the simulated HIS under the attempt's key, as the interrupted session did. */
+async function lockAt(key: string) {
+  const r = await clients.his!.lockSlot({ idempotencyKey: key, patient: PATIENT, slotId: slot(), holdSeconds: 600 });
+  expect(r.outcome).toBe('locked');
+}
+const lockStatus = (key: string) => bo.his.ledger().locks.find((l) => l.idempotencyKey === key)?.status;
 
 function recovery(o: { notExistGraceMs?: number; now?: () => number } = {}) {
   const r = new Recovery({ journal, gateway: clients.payment!, his: clients.his!, facts: { hospitalRegistration: registrationFacts }, retry: { firstMs: 20, maxMs: 100 }, ...o });
@@ -113,7 +134,8 @@ describe('start-up recovery', () => {
     const s = interruptedSession({ paid: true });
     await create(s.outTradeNo);
     bo.payment.pay(s.outTradeNo);
-    const booked = await clients.his!.register({ idempotencyKey: s.key, patient: PATIENT, slotId: slot(), paymentOrderNo: s.outTradeNo });
+    await lockAt(s.key);
+    const booked = await clients.his!.confirmRegistration({ idempotencyKey: s.key, paymentOrderNo: s.outTradeNo });
     expect(booked.outcome).toBe('booked');
     const report = await recovery().start();
     expect(report.orders[0]).toMatchObject({ settled: true, final: 'used' });
@@ -225,6 +247,79 @@ describe('start-up recovery', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  describe('places the HIS holds for an interrupted registration (锁号 without 确认挂号)', () => {
+    it('stopped while locking, before any order: the place is released by key before the session is ended', async () => {
+      const s = interruptedSession({ locked: true, order: false });
+      await lockAt(s.key);
+      expect(lockStatus(s.key)).toBe('held');
+      const report = await recovery().start();
+      expect(report).toMatchObject({ sessionsRecovered: 1, orders: [], locksToRelease: [] });
+      expect(lockStatus(s.key)).toBe('released');
+      // the lock request may still have been on the wire: it takes no place afterwards
+      expect(await clients.his!.lockSlot({ idempotencyKey: s.key, patient: PATIENT, slotId: slot(), holdSeconds: 600 })).toEqual({ outcome: 'conflict', reason: 'key-reused' });
+      expect(journal.sessions.get(s.sessionId).state).toMatchObject({ zizhuRecovered: { heldSlotLock: s.key } });
+    });
+
+    it('locked and not paid: the order is closed and the place released', async () => {
+      const s = interruptedSession({ locked: true });
+      await lockAt(s.key);
+      await create(s.outTradeNo);
+      await recovery().start();
+      expect(journal.payments.get(s.outTradeNo).state).toBe('closed');
+      expect(lockStatus(s.key)).toBe('released');
+    });
+
+    it('locked and paid, not confirmed: refunded (the screen never said "registered"), and the place released — never booked late', async () => {
+      const s = interruptedSession({ locked: true, paid: true });
+      await lockAt(s.key);
+      await create(s.outTradeNo);
+      bo.payment.pay(s.outTradeNo);
+      await recovery().start();
+      expect(journal.payments.get(s.outTradeNo).state).toBe('refunded');
+      expect(bo.payment.order(s.outTradeNo)?.refundedFen).toBe(5000);
+      expect(lockStatus(s.key)).toBe('released');
+      expect(bo.his.ledger().bookings).toEqual([]);
+    });
+
+    it('confirmed just before the stop: used, and the booking stays (a release never cancels)', async () => {
+      const s = interruptedSession({ locked: true, paid: true });
+      await lockAt(s.key);
+      await create(s.outTradeNo);
+      bo.payment.pay(s.outTradeNo);
+      await clients.his!.confirmRegistration({ idempotencyKey: s.key, paymentOrderNo: s.outTradeNo });
+      await recovery().start();
+      expect(journal.payments.get(s.outTradeNo).state).toBe('used');
+      expect(bo.his.ledger().bookings.map((b) => b.status)).toEqual(['booked']);
+      expect(lockStatus(s.key)).toBe('confirmed');
+    });
+
+    it('a release the HIS does not answer keeps the order open (or, without an order, is retried) until it gets through', async () => {
+      const withOrder = interruptedSession({ locked: true });
+      await lockAt(withOrder.key);
+      await create(withOrder.outTradeNo);
+      const without = interruptedSession({ locked: true, order: false });
+      await lockAt(without.key);
+      bo.his.injectFault({ route: 'releaseSlot', mode: 'error', status: 503, times: 2 });
+      const r = recovery();
+      const report = await r.start();
+      expect(report.locksToRelease.length + report.stillOpen.length).toBe(2);
+      expect(journal.sessions.listOpen()).toEqual([]);
+      await r.whenSettled();
+      expect(lockStatus(withOrder.key)).toBe('released');
+      expect(lockStatus(without.key)).toBe('released');
+      expect(journal.payments.get(withOrder.outTradeNo).state).toBe('closed');
+    });
+
+    it('a session whose place was already given back (no lock in its snapshot) is not released again', async () => {
+      const s = interruptedSession({ locked: false, order: false });
+      // counts any release request that reaches the HIS
+      bo.his.injectFault({ route: 'releaseSlot', mode: 'delay', ms: 0, times: 5 });
+      await recovery().start();
+      expect(bo.his.activeFaults()).toEqual([expect.objectContaining({ route: 'releaseSlot', hits: 0 })]);
+      expect(journal.sessions.get(s.sessionId).outcome).toBe('recovered');
+    });
   });
 
   it('marks print jobs whose outcome is unknown as not delivered, never to be printed again', async () => {

@@ -17,6 +17,10 @@
  * - every payments row that is not final is reconciled with the gateway (reconcile.ts): paid and
  *   registered → used, paid and not registered → refunded, unpaid → closed. The HIS registration
  *   is re-fetched by its idempotency key. Each settled order queues `payment.reconciled`.
+ * - a place the HIS may still hold for an interrupted registration (锁号 without 确认挂号) is
+ *   released (解锁): with its order when the session has one still open (before that order is marked
+ *   final), else at once, before the session is ended — a failed release is retried with backoff, and
+ *   the HIS's hold expiry frees the place should the agent die again meanwhile.
  *   What cannot be decided now (timeout, 5xx, unknown result, refund processing) stays open and is
  *   retried with backoff until it is settled; nothing is guessed.
  *
@@ -41,6 +45,8 @@ export interface SessionFacts {
   step: string;
   /** merchant order number → the idempotency key of the registration attempt it paid for */
   registrationKeyByOrder: Record<string, string>;
+  /** the key of a place the HIS may still hold for the session (locked, neither confirmed nor released) */
+  heldSlotLock: string | null;
 }
 
 /** Reads a service's snapshot for recovery; unknown services get only the step. */
@@ -65,6 +71,8 @@ export interface RecoveryReport {
   printJobsFailed: number;
   orders: ReconcileResult[];
   stillOpen: string[];
+  /** held places whose release did not get through yet (retried in the background) */
+  locksToRelease: string[];
 }
 
 /** The scrubbed snapshot a recovered session keeps. */
@@ -92,6 +100,8 @@ export function stepOf(state: unknown): string {
 
 export class Recovery {
   private readonly open = new Map<string, { attempts: number; timer: NodeJS.Timeout | null }>();
+  /** places still to release, by idempotency key */
+  private readonly locks = new Map<string, { attempts: number; timer: NodeJS.Timeout | null }>();
   private readonly idleWaiters = new Set<() => void>();
   private running = 0;
   private stopped = false;
@@ -104,7 +114,17 @@ export class Recovery {
     if (isRecovered(session.state)) return session.state.zizhuRecovered;
     const read = this.o.facts?.[session.service];
     const f = read ? safely(() => read(session.state), {}) : {};
-    return { step: f.step ?? stepOf(session.state), registrationKeyByOrder: f.registrationKeyByOrder ?? {} };
+    return { step: f.step ?? stepOf(session.state), registrationKeyByOrder: f.registrationKeyByOrder ?? {}, heldSlotLock: f.heldSlotLock ?? null };
+  }
+
+  /** The key of a place the HIS may still hold for the attempt this order paid for. */
+  heldLockOf(row: PaymentRecord): string | null {
+    if (!row.sessionId) return null;
+    const s = this.o.journal.sessions.find(row.sessionId);
+    if (!s) return null;
+    const facts = this.factsOf(s);
+    const key = facts.registrationKeyByOrder[row.merchantOrderNo] ?? null;
+    return key !== null && key === facts.heldSlotLock ? key : null;
   }
 
   /** The idempotency key of the registration attempt an order paid for. */
@@ -124,6 +144,10 @@ export class Recovery {
     for (const s of journal.sessions.listOpen()) {
       const facts = this.factsOf(s);
       const orders = journal.payments.forSession(s.id).map((p) => ({ outTradeNo: p.merchantOrderNo, amountFen: p.amountFen, state: p.state }));
+      // a held place with no open order of its attempt is released now (one with an open order: by its reconciliation)
+      const lock = facts.heldSlotLock;
+      const lockOrderOpen = lock !== null && journal.payments.forSession(s.id).some((p) => facts.registrationKeyByOrder[p.merchantOrderNo] === lock && !FINAL_PAYMENT_STATES.includes(p.state));
+      if (lock !== null && !lockOrderOpen) await this.releaseLock(lock);
       const scrubbed: RecoveredState = { zizhuRecovered: { ...facts, at: now(), fromRun: s.runId } };
       journal.transaction(() => {
         journal.sessions.end(s.id, { outcome: 'recovered', state: scrubbed, event: { type: 'zizhu.session.recovered', step: facts.step } });
@@ -163,7 +187,7 @@ export class Recovery {
       const r = await this.reconcile(row.merchantOrderNo);
       if (r) orders.push(r);
     }
-    return { sessionsRecovered, printJobsFailed, orders, stillOpen: [...this.open.keys()] };
+    return { sessionsRecovered, printJobsFailed, orders, stillOpen: [...this.open.keys()], locksToRelease: [...this.locks.keys()] };
   }
 
   /** An order a live flow left unfinished: settle it like a recovered one. */
@@ -194,16 +218,44 @@ export class Recovery {
     return [...this.open.keys()];
   }
 
-  /** Resolves once no order is open or being reconciled (the soak waits for this before it stops). */
+  /** Resolves once no order is open or being reconciled and no held place waits for its release (the soak waits for this before it stops). */
   whenSettled(): Promise<void> {
-    if (this.open.size === 0 && this.running === 0) return Promise.resolve();
+    if (this.open.size === 0 && this.locks.size === 0 && this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.add(resolve));
   }
 
   stop(): void {
     this.stopped = true;
     this.controller.abort();
-    for (const o of this.open.values()) if (o.timer) clearTimeout(o.timer);
+    for (const o of [...this.open.values(), ...this.locks.values()]) if (o.timer) clearTimeout(o.timer);
+  }
+
+  /** 解锁 a place an interrupted session held; retried with backoff until the HIS answers. */
+  private async releaseLock(key: string): Promise<void> {
+    const his = this.o.his;
+    if (this.stopped || !his) return;
+    this.running++;
+    try {
+      const r = await his.releaseSlot({ idempotencyKey: key }, { signal: this.controller.signal });
+      const entry = this.locks.get(key);
+      if (entry?.timer) clearTimeout(entry.timer);
+      this.locks.delete(key);
+      this.o.log?.info(`slot held under ${key} released by recovery (${r.outcome})`);
+    } catch (e) {
+      if (this.stopped) return;
+      const entry = this.locks.get(key) ?? { attempts: 0, timer: null };
+      this.locks.set(key, entry);
+      entry.attempts++;
+      this.o.log?.warn(`slot held under ${key} could not be released yet: ${(e as Error).message}; trying again later (the HIS frees it when its hold expires)`);
+      entry.timer = setTimeout(() => {
+        entry.timer = null;
+        this.releaseLock(key).catch(() => undefined);
+      }, this.backoff(entry.attempts));
+      entry.timer.unref();
+    } finally {
+      this.running--;
+      this.wakeIfIdle();
+    }
   }
 
   private async reconcile(outTradeNo: string): Promise<ReconcileResult | undefined> {
@@ -223,6 +275,7 @@ export class Recovery {
         gateway,
         ...(this.o.his ? { his: this.o.his } : {}),
         registrationKeyOf: (p) => this.registrationKeyOf(p),
+        heldLockOf: (p) => this.heldLockOf(p),
         ...(this.o.log ? { log: this.o.log } : {}),
         ...(this.o.notExistGraceMs !== undefined ? { notExistGraceMs: this.o.notExistGraceMs } : {}),
         ...(this.o.now ? { now: this.o.now } : {}),
@@ -274,7 +327,7 @@ export class Recovery {
   }
 
   private wakeIfIdle(): void {
-    if (this.open.size > 0 || this.running > 0) return;
+    if (this.open.size > 0 || this.locks.size > 0 || this.running > 0) return;
     for (const w of this.idleWaiters) w();
     this.idleWaiters.clear();
   }

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assign, fromPromise, setup, SimulatedClock } from 'xstate';
-import { openJournal, type Journal } from '../journal/journal.ts';
+import { openJournal, type Journal, type JournalError } from '../journal/journal.ts';
+import { Recovery } from '../recovery/recovery.ts';
 import { SessionHost } from './session-host.ts';
 import { msUntil, type Now } from '../../state-machines/deadlines.ts';
 
@@ -81,6 +82,55 @@ describe('SessionHost', () => {
     t += 1_000;
     expect(await restored.ended).toBe('timeout');
     expect(journal.sessions.get(first.id).outcome).toBe('timeout');
+  });
+
+  it('a session restored in the same boot gets its person back; after a restart it is refused and recovery ends it', async () => {
+    const person = { name: '张测试', idNumber: '110101199003071233' };
+    let askedFor: unknown;
+    const identified = setup({
+      types: {} as { context: { person: { name: string; idNumber: string } | null }; events: { type: 'CARD'; person: { name: string; idNumber: string } } | { type: 'GO' } | { type: 'zizhu.resume' } },
+      actors: { statement: fromPromise<string, { idNumber: string }>(async ({ input }) => ((askedFor = input.idNumber), 'ok')) },
+    }).createMachine({
+      context: { person: null },
+      initial: 'identifying',
+      states: {
+        identifying: { on: { CARD: { target: 'choosing', actions: assign({ person: ({ event }) => event.person }) } } },
+        choosing: { on: { GO: 'fetching' } },
+        fetching: { invoke: { src: 'statement', input: ({ context }) => ({ idNumber: context.person?.idNumber ?? '' }), onDone: 'done' } },
+        done: { type: 'final' },
+      },
+    });
+    const path = journal.path;
+    const first = new SessionHost(journal).start('demo', identified, {});
+    first.actor.send({ type: 'CARD', person });
+    first.detach();
+    expect(JSON.stringify(journal.sessions.get(first.id).state)).not.toContain(person.idNumber);
+
+    // same boot (same journal): the snapshot opens, the next step asks for the right person
+    const resumed = new SessionHost(journal).restore(journal.sessions.get(first.id), identified);
+    resumed.actor.send({ type: 'GO' });
+    expect(await resumed.ended).toBe('completed');
+    expect(askedFor).toBe(person.idNumber);
+
+    // a restart: the key is gone with the old boot
+    const second = new SessionHost(journal).start('demo', identified, {});
+    second.actor.send({ type: 'CARD', person });
+    second.detach();
+    journal.close();
+    journal = openJournal({ path });
+    const refused = (() => {
+      try {
+        new SessionHost(journal).restore(journal.sessions.get(second.id), identified);
+      } catch (e) {
+        return e as JournalError;
+      }
+      return undefined;
+    })();
+    expect(refused?.code).toBe('PERSONAL_DATA_GONE');
+    expect(refused?.message).toMatch(/cannot be resumed: the identity it holds was sealed before the agent restarted/);
+    expect(journal.sessions.events(second.id).map((e) => (e.event as { type: string }).type)).not.toContain('zizhu.session.restored');
+    expect(await new Recovery({ journal }).start()).toMatchObject({ sessionsRecovered: 1 });
+    expect(journal.sessions.get(second.id)).toMatchObject({ outcome: 'recovered', state: { zizhuRecovered: { step: 'choosing' } } });
   });
 
   it('records an invoked actor’s error as JSON, not as an empty object', async () => {

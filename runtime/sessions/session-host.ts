@@ -1,5 +1,5 @@
 import { createActor, type ActorOptions, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type EventFromLogic, type InspectionEvent, type SnapshotFrom } from 'xstate';
-import type { Journal, SessionRecord } from '../journal/journal.ts';
+import { JournalError, type Journal, type SessionRecord } from '../journal/journal.ts';
 
 /** The timer source of an actor system (xstate's `Clock`, which the package does not export by name). */
 export type Clock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -64,8 +64,10 @@ export function jsonSafe(value: unknown, depth = 0): unknown {
 /**
  * Hosts one service flow as an xstate actor and journals every transition of the root machine —
  * the event and the persisted snapshot it led to — in one SQLite transaction, synchronously, as
- * the transition happens. A session that was open when the agent stopped (or died) is restored
- * from its last snapshot with `restore()`; deadlines in context make it resume with the time left.
+ * the transition happens. The journal seals the person's identity in every snapshot with a key of
+ * this boot only. A session open in the journal can be restored from its last snapshot with
+ * `restore()` within the same boot (deadlines in context make it resume with the time left);
+ * after a restart its identity is gone and it is ended instead (runtime/recovery).
  */
 export class SessionHost {
   constructor(
@@ -78,8 +80,21 @@ export class SessionHost {
     return host;
   }
 
+  /**
+   * Resume an open session from its last snapshot, its identity unsealed (journal/personal-data.ts).
+   * Only within the boot that sealed it: after a restart the person's identity is gone for good and
+   * the person at the kiosk may be someone else, so this throws JournalError PERSONAL_DATA_GONE and
+   * starts nothing — end the session instead (start-up recovery does: outcome `recovered`).
+   */
   restore<M extends AnyStateMachine>(record: SessionRecord, machine: M, opts: { clock?: Clock } = {}): HostedSession<M> {
-    return this.host(record.service, machine, { snapshot: record.state as SnapshotFrom<M>, ...(opts.clock ? { clock: opts.clock } : {}) }, record.id, true);
+    const { state, personalDataGone } = this.journal.sessions.openState(record);
+    if (personalDataGone)
+      throw new JournalError(
+        'PERSONAL_DATA_GONE',
+        `session ${record.id} (${record.service}) cannot be resumed: the identity it holds was sealed before the agent restarted and is gone; end it (start-up recovery ends it as recovered) and let the person start again`,
+        { sessionId: record.id },
+      );
+    return this.host(record.service, machine, { snapshot: state as SnapshotFrom<M>, ...(opts.clock ? { clock: opts.clock } : {}) }, record.id, true);
   }
 
   private host<M extends AnyStateMachine>(service: string, machine: M, actorOpts: Record<string, unknown>, id: string | undefined, restored = false): HostedSession<M> {

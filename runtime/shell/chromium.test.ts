@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShellProblemEvent } from './types.ts';
-import { chromiumArgs, endLeftBehindBrowser, launchChromiumShell, restartDelay, safeUrl, type ChromiumShell } from './chromium.ts';
+import { chromiumArgs, endLeftBehindBrowser, launchChromiumShell, noSandboxNeeded, NoSandboxRefusedError, restartDelay, safeUrl, type ChromiumShell } from './chromium.ts';
+import { listeningSocketsOf, processTree } from '../../tests/listening-sockets.ts';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 
@@ -143,7 +144,7 @@ describe('chromiumArgs', () => {
   it('builds a headless kiosk command line with the lockdown and no-network flags', () => {
     const args = chromiumArgs({ ...base, headless: true, kiosk: true, noSandbox: true });
     for (const flag of [
-      '--remote-debugging-port=0',
+      '--remote-debugging-pipe',
       '--user-data-dir=/tmp/p',
       '--no-sandbox',
       '--disable-gpu',
@@ -168,6 +169,8 @@ describe('chromiumArgs', () => {
       expect(args).toContain(flag);
     }
     expect(args.at(-1)).toBe('about:blank');
+    // DevTools over the inherited pipe only: no port, no address
+    expect(args.filter((a) => /^--remote-debugging-(port|address)/.test(a))).toEqual([]);
   });
 
   it('a kiosk window is not headless; --no-sandbox only when asked (root)', () => {
@@ -190,6 +193,21 @@ describe('chromiumArgs', () => {
   it('rejects a nonsense window size', () => {
     expect(() => chromiumArgs({ ...base, headless: true, kiosk: true, noSandbox: false, windowSize: { width: 0, height: 10 } })).toThrow(/window size/);
     expect(() => chromiumArgs({ ...base, headless: true, kiosk: true, noSandbox: false, windowSize: { width: 10.5, height: 10 } })).toThrow(/window size/);
+  });
+});
+
+describe('noSandboxNeeded', () => {
+  it('keeps the sandbox for any user but root, allowed or not', () => {
+    expect(noSandboxNeeded(1000, undefined)).toBe(false);
+    expect(noSandboxNeeded(1000, 'config')).toBe(false);
+    expect(noSandboxNeeded(undefined, 'development')).toBe(false); // no uids (Windows)
+  });
+
+  it('as root: --no-sandbox only when the config or development allows it, else an error naming the config path', () => {
+    expect(noSandboxNeeded(0, 'config')).toBe(true);
+    expect(noSandboxNeeded(0, 'development')).toBe(true);
+    expect(() => noSandboxNeeded(0, undefined, '/etc/zizhu/kiosk.json')).toThrow(NoSandboxRefusedError);
+    expect(() => noSandboxNeeded(0, undefined, '/etc/zizhu/kiosk.json')).toThrow(/runs as root.*as user zizhu.*"allowNoSandbox": true \} in \/etc\/zizhu\/kiosk\.json \(config path shell\.allowNoSandbox\)/);
   });
 });
 
@@ -223,7 +241,7 @@ describe('launchChromiumShell when Chromium does not come up', () => {
 
   it('rejects with the exit and stderr tail, and removes the temporary profile', async () => {
     const exe = fakeChromium('exits', 'for a in "$@"; do case "$a" in --user-data-dir=*) echo "profile ${a#--user-data-dir=}" >&2;; esac; done\necho "boom: Missing X server" >&2\nexit 3');
-    const error = await launchChromiumShell({ executablePath: exe, headless: true }).then(
+    const error = await launchChromiumShell({ executablePath: exe, headless: true, noSandboxAllowedBy: 'development' }).then(
       () => null,
       (e: Error) => e,
     );
@@ -234,15 +252,15 @@ describe('launchChromiumShell when Chromium does not come up', () => {
     expect(existsSync(profile!)).toBe(false);
   });
 
-  it('rejects when DevToolsActivePort never appears, and kills its whole process group', async () => {
+  it('rejects when the browser never answers over the DevTools pipe, and kills its whole process group', async () => {
     // like Chromium, it has children: a group kill must take them too
     const exe = fakeChromium('hangs', 'sleep 30 &\necho "child=$!" >&2\necho "pid=$$" >&2\nexec sleep 30');
     const started = Date.now();
-    const error = await launchChromiumShell({ executablePath: exe, headless: true, timing: { startTimeoutMs: 600 } }).then(
+    const error = await launchChromiumShell({ executablePath: exe, headless: true, noSandboxAllowedBy: 'development', timing: { startTimeoutMs: 600 } }).then(
       () => null,
       (e: Error) => e,
     );
-    expect(error?.message).toMatch(/did not write DevToolsActivePort within 600 ms/);
+    expect(error?.message).toMatch(/did not answer over the DevTools pipe within 600 ms/);
     expect(Date.now() - started).toBeLessThan(8000);
     const pid = Number(/pid=(\d+)/.exec(error?.message ?? '')?.[1]);
     expect(pid).toBeGreaterThan(0);
@@ -253,7 +271,13 @@ describe('launchChromiumShell when Chromium does not come up', () => {
   });
 
   it('rejects clearly when there is no such executable', async () => {
-    await expect(launchChromiumShell({ executablePath: join(dir, 'nope'), headless: true })).rejects.toThrow(/could not start.*ENOENT/);
+    await expect(launchChromiumShell({ executablePath: join(dir, 'nope'), headless: true, noSandboxAllowedBy: 'development' })).rejects.toThrow(/could not start.*ENOENT/);
+  });
+
+  it.runIf(process.getuid?.() === 0)('as root without an allowance: refused before anything starts', async () => {
+    const exe = fakeChromium('never-run', `touch ${join(dir, 'was-run')}`);
+    await expect(launchChromiumShell({ executablePath: exe, headless: true, configFile: '/etc/zizhu/kiosk.json' })).rejects.toThrow(NoSandboxRefusedError);
+    expect(existsSync(join(dir, 'was-run'))).toBe(false);
   });
 });
 
@@ -266,11 +290,13 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
   const problems: ShellProblemEvent[] = [];
   /** the delays of the restarts the shell logged */
   const restarts: number[] = [];
+  const popupsClosed: string[] = [];
   const log = {
     info: () => {},
     error: () => {},
     warn: (message: string, meta?: Record<string, unknown>) => {
       if (message.includes('restarting chromium')) restarts.push(Number(meta?.inMs));
+      if (message.includes('closing a new window/popup')) popupsClosed.push(String(meta?.url));
     },
   };
   const since = (n: number) => problems.slice(n);
@@ -278,7 +304,9 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
     if (!shell.page) throw new Error('no page');
     return shell.page;
   };
-  const rendererShows = async () => (await page().textContent('#title', { timeout: 2000 })) === 'Zizhu test page 自助';
+  const rendererShows = async () => (await page().evaluate("document.querySelector('#title')?.textContent")) === 'Zizhu test page 自助';
+  /** the browser's page targets now */
+  const pageTargets = async () => (await shell.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets')).targetInfos.filter((t) => t.type === 'page').map((t) => t.targetId);
 
   beforeAll(async () => {
     app = await serve('127.0.0.1', (path, res) => {
@@ -298,6 +326,7 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
     shell = await launchChromiumShell({
       headless: true,
       kiosk: true,
+      noSandboxAllowedBy: 'development', // tests run as root here
       restart: { firstMs: 200, maxMs: 1000 },
       timing: { pingEveryMs: 300, pingTimeoutMs: 1000, reloadAfterMs: 2500, backoffResetAfterMs: 3000, navigationTimeoutMs: 2500 },
       log,
@@ -321,7 +350,7 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
     await shell.load(`${app.base}/missing?token=s3cret`);
     await waitFor('load-failed (404)', () => since(n).find((p) => p.problem === 'load-failed' && p.detail === `${app.base}/missing: HTTP 404`));
     await shell.load(`${app.base}/hang?token=s3cret`);
-    await waitFor('load-failed (timeout)', () => since(n).find((p) => p.problem === 'load-failed' && p.detail.startsWith(`${app.base}/hang: page.goto: Timeout 2500ms`)));
+    await waitFor('load-failed (timeout)', () => since(n).find((p) => p.problem === 'load-failed' && p.detail === `${app.base}/hang: the navigation did not commit within 2500 ms`));
     expect(problems.filter((p) => p.detail.includes('s3cret'))).toEqual([]);
   });
 
@@ -358,18 +387,16 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
   });
 
   it('closes popups and new windows, denies permissions, dismisses dialogs', async () => {
-    const opened: string[] = [];
-    const context = page().context();
-    const onPage = (p: { url(): string }) => opened.push(p.url());
-    context.on('page', onPage);
-    try {
-      await page().evaluate(`window.open('/popup', '_blank'); undefined`);
-      await page().click('#popup-link');
-      await waitFor('two popups seen', () => opened.length >= 2);
-      await waitFor('popups closed', () => context.pages().length === 1 && context.pages()[0] === page());
-    } finally {
-      context.off('page', onPage);
+    const before = popupsClosed.length;
+    // as a person's tap would (a user gesture): window.open and a target=_blank link
+    for (const expression of [`window.open('/popup', '_blank')`, `document.querySelector('#popup-link').click()`]) {
+      await page().send('Runtime.evaluate', { expression, userGesture: true });
     }
+    await waitFor('two popups closed', () => popupsClosed.length >= before + 2);
+    await waitFor('only the renderer page left', async () => {
+      const pages = await pageTargets();
+      return pages.length === 1 && pages[0] === page().targetId;
+    });
     expect(page().url()).toBe(`${app.base}/`);
     expect(await page().evaluate(`navigator.permissions.query({ name: 'geolocation' }).then((s) => s.state)`)).toBe('denied');
     expect(await page().evaluate(`navigator.permissions.query({ name: 'notifications' }).then((s) => s.state)`)).toBe('denied');
@@ -379,12 +406,11 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
   it('recovers a crashed renderer: render-process-gone, then the renderer is back', async () => {
     const n = problems.length;
     const old = page();
-    const cdp = await old.context().newCDPSession(old);
-    void cdp.send('Page.crash').catch(() => {}); // answered never: the renderer is gone
+    void old.send('Page.crash').catch(() => {}); // answered never: the renderer is gone
     await waitFor('render-process-gone', () => since(n).find((p) => p.problem === 'render-process-gone' && p.detail === 'renderer crashed'));
     await waitFor('a new page on the renderer', async () => shell.page !== old && page().url() === `${app.base}/` && (await rendererShows()));
     expect(decodePng(await shell.captureFrame()).pixel(540, 1600)).toEqual([...BG]);
-    expect(old.context().pages()).toEqual([page()]);
+    expect(await pageTargets()).toEqual([page().targetId]);
   });
 
   it('reports a busy-looping renderer as unresponsive, then recovers it', async () => {
@@ -416,6 +442,12 @@ describe('launchChromiumShell (Debian Chromium, headless kiosk)', () => {
     expect(await killAndWaitForRestart()).toEqual([400]); // died again soon: the delay doubles
     await sleep(3200); // up longer than backoffResetAfterMs
     expect(await killAndWaitForRestart()).toEqual([200]);
+  });
+
+  it('no TCP port listens in the browser or any of its children (DevTools is on the pipe)', async () => {
+    const tree = processTree(shell.pid!);
+    expect(tree.length).toBeGreaterThan(1); // browser + zygote, renderer, …
+    expect(listeningSocketsOf(tree)).toEqual([]);
   });
 
   it('close() leaves no Chromium process and no profile, and is idempotent', async () => {

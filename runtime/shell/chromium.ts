@@ -1,11 +1,14 @@
 /**
  * The Chromium shell: Debian Chromium started by the agent itself (kiosk window, or headless in
- * tests and on machines without a display server) and driven over CDP with playwright-core.
+ * tests and on machines without a display server) and driven over the DevTools protocol on the
+ * pipe it inherits (`--remote-debugging-pipe`, `cdp-pipe.ts`): no DevTools port, so no other local
+ * user can list its pages (their URL carries the bridge token), screenshot or draw on the screen.
  *
- * - `chromiumArgs()` builds the command line (pure).
- * - `launchChromiumShell()` spawns Chromium in its own process group, reads the DevTools port from
- *   `<userDataDir>/DevToolsActivePort`, connects, locks the page down (no other origin, no popups,
- *   no permissions, dialogs dismissed) and watches it:
+ * - `chromiumArgs()` builds the command line (pure); `noSandboxNeeded()` decides `--no-sandbox`
+ *   (only as root, and only when the kiosk config or development allows it).
+ * - `launchChromiumShell()` spawns Chromium in its own process group with the two pipe ends,
+ *   locks the page down (`chromium-page.ts`: no other origin, no dialogs; here: no popups or new
+ *   windows, no permissions, no downloads) and watches it:
  *   - renderer crash → `render-process-gone`, then a fresh page loads the renderer URL;
  *   - a `1` evaluated every 2 s that is not answered in 3 s → `unresponsive`; `responsive` when a
  *     ping answers again; 10 s unresponsive → the page is replaced (which ends the hung renderer);
@@ -13,28 +16,26 @@
  *     backoff (1 s doubling to 30 s, reset after 5 min up) and the renderer URL loaded again;
  *   - the renderer URL fails to load (network error, HTTP ≥ 400, timeout) → `load-failed`.
  *
- * A crashed page cannot be navigated through playwright ("Page crashed" for good), and a hung one
- * cannot be reloaded (the navigation never commits), so recovery opens a new page, loads the
- * renderer there and closes the old one; Chromium then ends the old renderer process.
+ * A crashed page is not navigated again, and a hung one cannot be (the navigation never commits),
+ * so recovery opens a new blank page, closes the old one (its renderer ends, and so does its bridge
+ * connection, which frees the bridge's one seat) and loads the renderer in the new one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page, type Request, type Response, type Route } from 'playwright-core';
 import type { ShellProblem } from '../../contracts/shell.ts';
+import { originOf, safeUrl, ShownPage, withTimeout, type ShellPage } from './chromium-page.ts';
+import { BrowserProcess, chromiumArgs, endLeftBehindBrowser, isAlive, killGroup, noSandboxNeeded, sleep, type NoSandboxAllowance, type WindowSize } from './chromium-process.ts';
 import type { ShellConnection, ShellProblemEvent } from './types.ts';
+
+export { safeUrl, type ShellPage };
+export { chromiumArgs, endLeftBehindBrowser, noSandboxNeeded, NoSandboxRefusedError, type ChromiumArgsOptions, type NoSandboxAllowance, type WindowSize } from './chromium-process.ts';
 
 export interface ShellLog {
   info(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
   error(message: string, meta?: Record<string, unknown>): void;
-}
-
-export interface WindowSize {
-  width: number;
-  height: number;
 }
 
 export interface RestartBackoff {
@@ -52,7 +53,7 @@ export interface ShellTiming {
   pingTimeoutMs: number;
   /** unresponsive this long → replace the page (default 10 000) */
   reloadAfterMs: number;
-  /** DevToolsActivePort must appear within this (default 10 000) */
+  /** the browser must answer over the DevTools pipe within this (default 10 000) */
   startTimeoutMs: number;
   /** a browser up this long has its restart backoff reset (default 5 min) */
   backoffResetAfterMs: number;
@@ -83,40 +84,10 @@ export interface ChromiumShellOptions {
    * start the browser named here is ended first (only if it still is a Chromium).
    */
   pidFile?: string;
-}
-
-/** Ends the Chromium process group a previous agent left behind (named in `pidFile`); true when one was ended. */
-export async function endLeftBehindBrowser(pidFile: string): Promise<boolean> {
-  let pid: number;
-  try {
-    pid = Number((await readFile(pidFile, 'utf8')).trim());
-  } catch {
-    return false;
-  }
-  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || !isAlive(pid)) return false;
-  let cmdline = '';
-  try {
-    cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
-  } catch {
-    return false; // no /proc (not Linux) or gone: leave it
-  }
-  // a recycled pid belongs to someone else now
-  if (!/chrom/i.test(cmdline)) return false;
-  killGroup(pid, 'SIGKILL');
-  return true;
-}
-
-export interface ChromiumArgsOptions {
-  userDataDir: string;
-  headless: boolean;
-  kiosk: boolean;
-  windowSize: WindowSize;
-  /** `--no-sandbox`: only when running as root, where Chromium refuses to start sandboxed */
-  noSandbox: boolean;
-  /** default true */
-  disableGpu?: boolean;
-  /** the first page (default about:blank) */
-  startUrl?: string;
+  /** running as root needs `--no-sandbox`: refused unless allowed here (see {@link noSandboxNeeded}) */
+  noSandboxAllowedBy?: NoSandboxAllowance;
+  /** the kiosk config file, named in the error when running without the sandbox is not allowed */
+  configFile?: string;
 }
 
 export const DEFAULT_WINDOW_SIZE: WindowSize = { width: 1080, height: 1920 };
@@ -131,50 +102,6 @@ export const DEFAULT_TIMING: ShellTiming = {
   captureTimeoutMs: 5000,
 };
 
-/** Chromium's command line. Pure: the same options give the same arguments. */
-export function chromiumArgs(opts: ChromiumArgsOptions): string[] {
-  const { width, height } = opts.windowSize;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-    throw new Error(`window size must be positive integers, got ${width}×${height}`);
-  }
-  const args = ['--remote-debugging-port=0', `--user-data-dir=${opts.userDataDir}`];
-  if (opts.noSandbox) args.push('--no-sandbox');
-  if (opts.disableGpu ?? true) args.push('--disable-gpu');
-  args.push(
-    // nothing reaches for the network by itself (and nothing hangs on lookups without one)
-    '--disable-quic',
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    // nothing but the page on screen
-    '--noerrdialogs',
-    '--disable-infobars',
-    '--disable-session-crashed-bubble',
-    '--disable-features=Translate,TranslateUI',
-    // the agent's watchdog judges hangs: no "page unresponsive" dialog on the kiosk screen
-    '--disable-hang-monitor',
-    // a touch screen: no swipe-back, no pinch zoom
-    '--overscroll-history-navigation=0',
-    '--disable-pinch',
-    '--autoplay-policy=no-user-gesture-required',
-    // keep rendering (and the frame check honest) even when the window is covered
-    '--disable-renderer-backgrounding',
-    '--disable-background-timer-throttling',
-    '--disable-backgrounding-occluded-windows',
-    '--force-device-scale-factor=1',
-    `--window-size=${width},${height}`,
-  );
-  if (opts.headless) {
-    // headless has no real screen: give it the kiosk's, so a kiosk (full-screen) window fills exactly W×H
-    args.push('--headless=new', `--screen-info={0,0 ${width}x${height}}`);
-  }
-  if (opts.kiosk) args.push('--kiosk');
-  args.push(opts.startUrl ?? 'about:blank');
-  return args;
-}
-
 /** Delay before restart attempt `attempt` (0-based): firstMs doubling, capped at maxMs. */
 export function restartDelay(attempt: number, backoff: RestartBackoff = DEFAULT_RESTART): number {
   const exp = Math.min(Math.max(0, attempt), 30);
@@ -182,115 +109,21 @@ export function restartDelay(attempt: number, backoff: RestartBackoff = DEFAULT_
 }
 
 const noopLog: ShellLog = { info: () => {}, warn: () => {}, error: () => {} };
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   return text.split('\n')[0] ?? text;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
-}
-
-/** A URL for logs and problem details: origin and path only (the renderer URL's query carries the boot token). */
-export function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.origin === 'null' ? `${u.protocol}…` : `${u.origin}${u.pathname}`;
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-/** Error text with every URL in it passed through `safeUrl` (playwright quotes the URLs it navigated to). */
+/** Error text with every URL in it passed through `safeUrl`. */
 function scrubUrls(text: string): string {
   return text.replace(/\b(?:https?|wss?|file):\/\/[^\s"'<>]+/g, (url) => safeUrl(url));
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Signal a whole process group; a group that is already gone is fine. */
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    /* ESRCH: nothing left */
-  }
-}
-
-/** One spawned Chromium: the child, its stderr tail and how it ended. */
-class BrowserProcess {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  private tail = '';
-  exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  spawnError: Error | null = null;
-  readonly exited: Promise<void>;
-
-  constructor(executablePath: string, args: string[]) {
-    this.child = spawn(executablePath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => {
-      this.tail = (this.tail + chunk.toString('utf8')).slice(-4000);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve();
-      });
-      this.child.once('error', (e) => {
-        this.spawnError = e;
-        if (this.child.pid === undefined) resolve();
-      });
-    });
-    this.pid = this.child.pid ?? -1;
-  }
-
-  get running(): boolean {
-    return this.pid > 0 && this.exit === null && this.spawnError === null;
-  }
-
-  stderrTail(chars = 1500): string {
-    return this.tail.slice(-chars).trim();
-  }
-
-  describeExit(): string {
-    if (this.spawnError) return `could not start (${this.spawnError.message})`;
-    if (!this.exit) return 'running';
-    return this.exit.signal ? `signal ${this.exit.signal}` : `code ${this.exit.code}`;
-  }
-
-  /** SIGTERM the group, wait up to `graceMs` for the browser, then SIGKILL whatever is left of the group. */
-  async stop(graceMs: number): Promise<void> {
-    if (this.pid <= 0) return;
-    if (this.running) {
-      killGroup(this.pid, 'SIGTERM');
-      await Promise.race([this.exited, sleep(graceMs)]);
-    }
-    killGroup(this.pid, 'SIGKILL');
-    await Promise.race([this.exited, sleep(2000)]);
-  }
+interface TargetInfo {
+  targetId: string;
+  type: string;
+  url: string;
 }
 
 export class ChromiumShell extends EventEmitter implements ShellConnection {
@@ -304,23 +137,23 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
   private readonly timing: ShellTiming;
   private readonly disableGpu: boolean;
   private readonly pidFile: string | undefined;
+  private readonly noSandbox: boolean;
+  private readonly noSandboxAllowedBy: NoSandboxAllowance | undefined;
   private profileDir: string | null;
   private readonly ownsProfile: boolean;
 
   /** bumped on every (re)start: events of an older browser are ignored */
   private gen = 0;
   private proc: BrowserProcess | null = null;
-  private browser: Browser | null = null;
-  private context: BrowserContext | null = null;
-  private currentPage: Page | null = null;
-  private cdp: CDPSession | null = null;
-  private crashed = false;
+  private currentPage: ShownPage | null = null;
+  /** page targets the shell opened or adopted: every other page is a popup and is closed */
+  private readonly ownTargets = new Set<string>();
   private browserVersion = '';
   private upSince = 0;
   private restartAttempt = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
-  private ping: { page: Page; startedAt: number; timer: NodeJS.Timeout } | null = null;
+  private ping: { page: ShownPage; startedAt: number; timer: NodeJS.Timeout } | null = null;
   private unresponsiveSince: number | null = null;
   /** pages we are opening ourselves: not popups */
   private openingPages = 0;
@@ -341,6 +174,8 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.disableGpu = opts.disableGpu ?? true;
     this.pidFile = opts.pidFile;
+    this.noSandboxAllowedBy = opts.noSandboxAllowedBy;
+    this.noSandbox = noSandboxNeeded(process.getuid?.(), opts.noSandboxAllowedBy, opts.configFile);
     this.profileDir = opts.userDataDir ?? null;
     this.ownsProfile = opts.userDataDir === undefined;
   }
@@ -360,8 +195,14 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
   }
 
   /** the page showing the renderer now (for diagnostics and tests); changes after a recovery */
-  get page(): Page | null {
+  get page(): ShellPage | null {
     return this.currentPage;
+  }
+
+  /** A browser-level DevTools command (diagnostics and tests); in-process only, there is no port. */
+  send<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    if (!this.proc) return Promise.reject(new Error('chromium shell has no browser (restarting or closed)'));
+    return this.proc.cdp.send<T>(method, params);
   }
 
   /** Spawn, connect, lock down. Used by `launchChromiumShell` and by restarts. */
@@ -369,8 +210,8 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     if (this.closed) throw new Error('chromium shell is closed');
     if (!this.profileDir) this.profileDir = await mkdtemp(join(tmpdir(), 'zizhu-chromium-'));
     const dir = this.profileDir;
-    // a stale port file would point at a dead browser; stale singleton locks belong to our own dead process group
-    await Promise.all(['DevToolsActivePort', 'SingletonLock', 'SingletonSocket', 'SingletonCookie'].map((f) => rm(join(dir, f), { force: true })));
+    // stale singleton locks belong to our own dead process group
+    await Promise.all(['SingletonLock', 'SingletonSocket', 'SingletonCookie'].map((f) => rm(join(dir, f), { force: true })));
     if (this.closed) throw new Error('chromium shell closed while starting');
     const gen = ++this.gen;
     const args = chromiumArgs({
@@ -378,158 +219,119 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
       headless: this.headless,
       kiosk: this.kioskMode,
       windowSize: this.windowSize,
-      noSandbox: process.getuid?.() === 0,
+      noSandbox: this.noSandbox,
       disableGpu: this.disableGpu,
     });
     if (this.pidFile && (await endLeftBehindBrowser(this.pidFile))) this.log.warn(`chromium shell: ended a browser a previous agent left behind (${this.pidFile})`);
+    if (this.noSandbox) this.log.warn(`chromium shell: running Chromium WITHOUT its sandbox (the agent is root; allowed by ${this.noSandboxAllowedBy === 'config' ? 'the kiosk config, shell.allowNoSandbox' : 'development'})`);
     const proc = new BrowserProcess(this.executablePath, args);
     this.proc = proc;
     if (this.pidFile && proc.pid > 0) await writeFile(this.pidFile, `${proc.pid}\n`).catch((e: unknown) => this.log.warn(`chromium shell: cannot write ${this.pidFile}: ${(e as Error).message}`));
     void proc.exited.then(() => this.onBrowserExit(gen, proc));
+    proc.cdp.once('disconnected', () => this.onDisconnected(gen, proc));
 
-    const port = await this.waitForDevToolsPort(proc, dir);
-    const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, { timeout: this.timing.startTimeoutMs });
-    if (this.closed || gen !== this.gen) {
-      await browser.close().catch(() => {});
-      throw new Error('chromium shell closed while starting');
-    }
-    this.browser = browser;
-    this.browserVersion = browser.version();
-    browser.on('disconnected', () => this.onDisconnected(gen, proc));
-    const context = browser.contexts()[0];
-    if (!context) throw new Error('chromium has no default browser context');
-    this.context = context;
-    await this.lockDown(context, gen);
-    let page = context.pages()[0];
-    if (!page) {
-      this.openingPages++;
-      try {
-        page = await context.newPage();
-      } finally {
-        this.openingPages--;
-      }
-    }
-    await this.attachPage(page, gen);
+    const version = await this.firstAnswer(proc);
+    if (this.closed || gen !== this.gen) throw new Error('chromium shell closed while starting');
+    this.browserVersion = version.product.split('/')[1] ?? version.product;
+    await this.lockDownBrowser(proc, gen);
+    if (this.closed || gen !== this.gen) throw new Error('chromium shell closed while starting');
     this.upSince = Date.now();
     this.startPings();
-    this.log.info('chromium shell up', { pid: proc.pid, version: this.browserVersion, headless: this.headless, kiosk: this.kioskMode, port });
+    this.log.info('chromium shell up', { pid: proc.pid, version: this.browserVersion, headless: this.headless, kiosk: this.kioskMode, devtools: 'pipe' });
   }
 
-  private async waitForDevToolsPort(proc: BrowserProcess, dir: string): Promise<number> {
-    const deadline = Date.now() + this.timing.startTimeoutMs;
-    const file = join(dir, 'DevToolsActivePort');
-    while (true) {
-      if (this.closed) throw new Error('chromium shell closed while starting');
-      if (!proc.running) {
-        await sleep(100); // let the last stderr arrive
-        throw new Error(`chromium (${this.executablePath}) exited before DevTools was up: ${proc.describeExit()}; stderr: ${proc.stderrTail() || '(empty)'}`);
-      }
-      const text = await readFile(file, 'utf8').catch(() => '');
-      const lines = text.split('\n');
-      const port = Number(lines[0]);
-      // the file is complete once its second line (the browser target path) is there
-      if (Number.isInteger(port) && port > 0 && port < 65536 && (lines[1] ?? '').startsWith('/devtools/')) return port;
-      if (Date.now() >= deadline) {
-        throw new Error(`chromium did not write DevToolsActivePort within ${this.timing.startTimeoutMs} ms; stderr: ${proc.stderrTail() || '(empty)'}`);
-      }
-      await sleep(50);
-    }
-  }
-
-  /** No other origin, no popups, no permissions, no dialogs. */
-  private async lockDown(context: BrowserContext, gen: number): Promise<void> {
-    await context.grantPermissions([]); // CDP Browser.grantPermissions: grant these, deny all others
-    await context.route('**/*', (route: Route) => this.routeRequest(route));
-    context.on('page', (page) => {
-      if (gen !== this.gen || this.openingPages > 0 || page === this.currentPage) return;
-      this.log.warn('chromium shell: closing a new window/popup', { url: safeUrl(page.url()) });
-      void page.close({ runBeforeUnload: false }).catch(() => {});
-    });
-  }
-
-  private async routeRequest(route: Route): Promise<void> {
-    const request = route.request();
+  /** The browser's version: its first answer over the pipe, within startTimeoutMs. */
+  private async firstAnswer(proc: BrowserProcess): Promise<{ product: string }> {
+    const ms = this.timing.startTimeoutMs;
     try {
-      if (request.isNavigationRequest() && this.rendererOrigin !== null && originOf(request.url()) !== this.rendererOrigin) {
-        this.log.warn('chromium shell: blocked navigation to another origin', { url: safeUrl(request.url()) });
-        await route.abort('aborted'); // ERR_ABORTED: the page stays as it is, no error page
-        return;
-      }
-      await route.continue();
-    } catch {
-      /* page or browser gone while routing */
-    }
-  }
-
-  private async attachPage(page: Page, gen: number): Promise<void> {
-    const old = this.cdp;
-    this.currentPage = page;
-    this.crashed = false;
-    this.cdp = null;
-    if (old) void old.detach().catch(() => {});
-    const current = () => gen === this.gen && page === this.currentPage && !this.closed;
-    page.on('crash', () => {
-      if (!current()) return;
-      this.crashed = true;
-      this.problem('render-process-gone', 'renderer crashed');
-      this.replacePage(page, 'renderer crashed');
-    });
-    page.on('close', () => {
-      if (!current() || !this.browser?.isConnected()) return;
-      this.log.warn('chromium shell: the renderer page was closed; opening a new one');
-      this.replacePage(page, 'page closed');
-    });
-    page.on('dialog', (dialog) => {
-      this.log.warn('chromium shell: dismissed a dialog', { type: dialog.type() });
-      void dialog.dismiss().catch(() => {});
-    });
-    page.on('framenavigated', (frame) => {
-      if (!current() || frame !== page.mainFrame() || this.rendererOrigin === null) return;
-      const url = frame.url();
-      // an error page belongs to a failed load (reported as load-failed), not to a breach
-      if (url.startsWith('chrome-error:') || originOf(url) === this.rendererOrigin) return;
-      this.log.warn('chromium shell: main frame left the renderer origin; going back', { url: safeUrl(url) });
-      if (this.rendererUrl) void this.navigate(page, this.rendererUrl);
-    });
-    page.on('requestfailed', (request: Request) => {
-      if (!current() || !this.isRendererDocument(request, page)) return;
-      const error = request.failure()?.errorText ?? 'failed';
-      if (error === 'net::ERR_ABORTED') return; // superseded by another navigation, or blocked by us
-      this.problem('load-failed', `${safeUrl(request.url())}: ${error}`);
-    });
-    page.on('response', (response: Response) => {
-      if (!current() || !this.isRendererDocument(response.request(), page)) return;
-      if (response.status() >= 400) this.problem('load-failed', `${safeUrl(response.url())}: HTTP ${response.status()}`);
-    });
-    try {
-      this.cdp = await page.context().newCDPSession(page);
+      return await withTimeout(proc.cdp.send<{ product: string }>('Browser.getVersion'), ms, 'Browser.getVersion');
     } catch (e) {
-      this.log.warn('chromium shell: no CDP session for the page yet', { error: firstLine(e) });
+      if (this.closed) throw new Error('chromium shell closed while starting');
+      await Promise.race([proc.exited, sleep(300)]); // an exit explains a closed pipe better; let the last stderr arrive
+      const stderr = proc.stderrTail() || '(empty)';
+      if (!proc.running) throw new Error(`chromium (${this.executablePath}) exited before DevTools was up: ${proc.describeExit()}; stderr: ${stderr}`);
+      if (/timed out/.test(firstLine(e))) throw new Error(`chromium did not answer over the DevTools pipe within ${ms} ms; stderr: ${stderr}`);
+      throw new Error(`chromium DevTools pipe: ${firstLine(e)}; stderr: ${stderr}`);
     }
   }
 
-  private isRendererDocument(request: Request, page: Page): boolean {
-    if (!request.isNavigationRequest() || this.rendererOrigin === null) return false;
-    try {
-      if (request.frame() !== page.mainFrame()) return false;
-    } catch {
-      return false;
-    }
-    return originOf(request.url()) === this.rendererOrigin;
+  /** No popups or new windows, no permissions, no downloads; the first page attached. */
+  private async lockDownBrowser(proc: BrowserProcess, gen: number): Promise<void> {
+    const cdp = proc.cdp;
+    const { targetInfos } = await cdp.send<{ targetInfos: TargetInfo[] }>('Target.getTargets');
+    const pages = targetInfos.filter((t) => t.type === 'page');
+    const first = pages[0];
+    if (first) this.ownTargets.add(first.targetId);
+    cdp.on('Target.targetCreated', ({ targetInfo }: { targetInfo: TargetInfo }) => {
+      if (gen !== this.gen || targetInfo.type !== 'page' || this.openingPages > 0 || this.ownTargets.has(targetInfo.targetId)) return;
+      this.log.warn('chromium shell: closing a new window/popup', { url: targetInfo.url ? safeUrl(targetInfo.url) : '(not loaded yet)' });
+      void cdp.send('Target.closeTarget', { targetId: targetInfo.targetId }).catch(() => {});
+    });
+    cdp.on('Target.targetDestroyed', ({ targetId }: { targetId: string }) => this.ownTargets.delete(targetId));
+    await Promise.all([
+      cdp.send('Target.setDiscoverTargets', { discover: true }),
+      // grant these (none), deny every other permission, for every origin
+      cdp.send('Browser.grantPermissions', { permissions: [] }),
+      cdp.send('Browser.setDownloadBehavior', { behavior: 'deny' }),
+    ]);
+    for (const extra of pages.slice(1)) void cdp.send('Target.closeTarget', { targetId: extra.targetId }).catch(() => {});
+    const page = first ? await this.attach(first.targetId, gen) : await this.openPage(gen);
+    this.currentPage = page;
   }
 
-  /** Navigate to the renderer URL; failures are `load-failed` events (network/HTTP ones come from the page's listeners). */
-  private async navigate(page: Page, url: string): Promise<void> {
+  /** Open a blank page of our own. */
+  private async openPage(gen: number): Promise<ShownPage> {
+    const cdp = this.proc!.cdp;
+    this.openingPages++;
+    let targetId: string;
     try {
-      const sameDocument = new URL(url).hash !== '' && page.url() === url;
-      if (sameDocument) await page.reload({ waitUntil: 'commit', timeout: this.timing.navigationTimeoutMs });
-      else await page.goto(url, { waitUntil: 'commit', timeout: this.timing.navigationTimeoutMs });
+      ({ targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' }));
+    } finally {
+      this.openingPages--;
+    }
+    this.ownTargets.add(targetId);
+    return this.attach(targetId, gen);
+  }
+
+  private attach(targetId: string, gen: number): Promise<ShownPage> {
+    const proc = this.proc!;
+    let page: ShownPage | undefined; // set once attached; the reports need it
+    const current = () => page !== undefined && gen === this.gen && page === this.currentPage && !this.closed;
+    return ShownPage.attach(proc.cdp, targetId, () => this.rendererOrigin, {
+      crashed: () => {
+        if (!current()) return;
+        this.problem('render-process-gone', 'renderer crashed');
+        this.replacePage(page!, 'renderer crashed');
+      },
+      gone: () => {
+        if (!current() || !proc.cdp.connected) return;
+        this.log.warn('chromium shell: the renderer page was closed; opening a new one');
+        this.replacePage(page!, 'page closed');
+      },
+      dialogDismissed: (type) => this.log.warn('chromium shell: dismissed a dialog', { type }),
+      blocked: (url) => this.log.warn('chromium shell: blocked navigation to another origin', { url: safeUrl(url) }),
+      navigated: (url) => {
+        if (!current() || this.rendererOrigin === null) return;
+        // an error page belongs to a failed load (reported as load-failed), not to a breach
+        if (url.startsWith('chrome-error:') || originOf(url) === this.rendererOrigin) return;
+        this.log.warn('chromium shell: main frame left the renderer origin; going back', { url: safeUrl(url) });
+        if (this.rendererUrl) void this.navigate(page!, this.rendererUrl);
+      },
+      loadFailed: (detail) => {
+        if (current()) this.problem('load-failed', detail);
+      },
+    }).then((attached) => (page = attached));
+  }
+
+  /** Navigate to the renderer URL; failures are `load-failed` events (network/HTTP ones come from the page's reports). */
+  private async navigate(page: ShownPage, url: string): Promise<void> {
+    try {
+      await page.navigate(url, this.timing.navigationTimeoutMs);
     } catch (e) {
       const message = scrubUrls(firstLine(e));
       if (this.closed || page !== this.currentPage) return;
-      // net::ERR_* failures and HTTP errors (Chromium shows its own error page for those) were reported
-      // by the requestfailed/response listeners; crashes and closes have their own events
-      if (/net::ERR_|chrome-error:|crashed|closed/i.test(message)) {
+      // net::ERR_* failures and HTTP errors were reported by the page; crashes and closes have their own events
+      if (/net::ERR_|session has ended|DevTools pipe|browser was stopped/i.test(message)) {
         this.log.warn('chromium shell: navigation failed', { url: safeUrl(url), error: message });
         return;
       }
@@ -537,30 +339,30 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     }
   }
 
-  /** Open a fresh page on the renderer URL, then close the old one (ends its crashed or hung renderer). Serialised. */
-  private replacePage(stale: Page, reason: string): void {
+  /**
+   * Open a fresh blank page, close the old one (ends its crashed or hung renderer and its bridge
+   * connection), then load the renderer in the fresh one. Serialised.
+   */
+  private replacePage(stale: ShownPage, reason: string): void {
     this.replaceChain = this.replaceChain.then(async () => {
-      const context = this.context;
       const gen = this.gen;
-      if (this.closed || stale !== this.currentPage || !context) return;
+      if (this.closed || stale !== this.currentPage || !this.proc?.cdp.connected) return;
       this.log.warn('chromium shell: replacing the renderer page', { reason });
-      let fresh: Page;
-      this.openingPages++;
+      let fresh: ShownPage;
       try {
-        fresh = await context.newPage();
+        fresh = await this.openPage(gen);
       } catch (e) {
         this.log.error('chromium shell: could not open a new page', { reason, error: scrubUrls(firstLine(e)) });
         return;
-      } finally {
-        this.openingPages--;
       }
       if (this.closed || gen !== this.gen) {
-        void fresh.close().catch(() => {});
+        void this.proc?.cdp.send('Target.closeTarget', { targetId: fresh.targetId }).catch(() => {});
         return;
       }
-      await this.attachPage(fresh, gen);
+      this.currentPage = fresh;
+      this.ownTargets.delete(stale.targetId);
+      await this.proc.cdp.send('Target.closeTarget', { targetId: stale.targetId }).catch(() => {});
       if (this.rendererUrl) await this.navigate(fresh, this.rendererUrl);
-      await stale.close({ runBeforeUnload: false }).catch(() => {});
     });
   }
 
@@ -574,7 +376,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
 
   private pingTick(): void {
     const page = this.currentPage;
-    if (this.closed || !page || this.crashed) return;
+    if (this.closed || !page || page.crashed) return;
     const now = Date.now();
     if (this.ping && this.ping.page !== page) {
       clearTimeout(this.ping.timer);
@@ -622,7 +424,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     // normally the process has died (its exit restarts it); if it is still there without us, end it
     setTimeout(() => {
       if (!this.closed && gen === this.gen && proc.running) {
-        this.log.warn('chromium shell: lost the CDP connection to a running browser; killing it', { pid: proc.pid });
+        this.log.warn('chromium shell: lost the DevTools pipe to a running browser; killing it', { pid: proc.pid });
         killGroup(proc.pid, 'SIGKILL');
       }
     }, 2000).unref();
@@ -640,17 +442,14 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     this.scheduleRestart();
   }
 
-  /** Forget the browser's objects; returns the browser (its connection still open when `disconnect` is false). */
-  private dropBrowser(disconnect = true): Browser | null {
+  /** Forget the browser's page and pings. */
+  private dropBrowser(): void {
     if (this.ping) clearTimeout(this.ping.timer);
     this.ping = null;
-    const browser = this.browser;
-    this.browser = null;
-    this.context = null;
     this.currentPage = null;
-    this.cdp = null;
-    if (browser && disconnect) void browser.close().catch(() => {});
-    return browser;
+    this.unresponsiveSince = null;
+    this.ownTargets.clear();
+    this.proc?.cdp.close('the browser is gone');
   }
 
   private scheduleRestart(): void {
@@ -686,7 +485,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     this.emit('problem', event);
   }
 
-  private requirePage(): Page {
+  private requirePage(): ShownPage {
     if (this.closed) throw new Error('chromium shell is closed');
     if (!this.currentPage) throw new Error('chromium shell has no page (browser restarting)');
     return this.currentPage;
@@ -703,7 +502,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     this.log.info('chromium shell: loading the renderer', { origin });
     const page = this.currentPage;
     if (!page) return; // restarting: the renderer URL is loaded once the browser is back
-    if (this.crashed || this.unresponsiveSince !== null) {
+    if (page.crashed || this.unresponsiveSince !== null) {
       this.replacePage(page, 'load on a crashed or hung page'); // it navigates the fresh page to the renderer URL
       return;
     }
@@ -712,14 +511,9 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
 
   async captureFrame(): Promise<Buffer> {
     const page = this.requirePage();
-    if (this.crashed) throw new Error('cannot capture a frame: the renderer has crashed');
-    const capture = async () => {
-      if (!this.cdp || this.currentPage !== page) this.cdp = await page.context().newCDPSession(page);
-      const shot = (await this.cdp.send('Page.captureScreenshot', { format: 'png' })) as { data: string };
-      return Buffer.from(shot.data, 'base64');
-    };
+    if (page.crashed) throw new Error('cannot capture a frame: the renderer has crashed');
     try {
-      return await withTimeout(capture(), this.timing.captureTimeoutMs, 'captureFrame');
+      return await withTimeout(page.captureFrame(), this.timing.captureTimeoutMs, 'captureFrame');
     } catch (e) {
       throw new Error(`cannot capture a frame: ${scrubUrls(firstLine(e))}`);
     }
@@ -728,13 +522,13 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
   async reload(reason: string): Promise<void> {
     const page = this.requirePage();
     this.log.info('chromium shell: reload', { reason });
-    if (this.crashed || this.unresponsiveSince !== null) {
+    if (page.crashed || this.unresponsiveSince !== null) {
       this.replacePage(page, `reload (${reason})`);
       await this.replaceChain;
       return;
     }
     if (this.rendererUrl) await this.navigate(page, this.rendererUrl);
-    else await page.reload({ waitUntil: 'commit', timeout: this.timing.navigationTimeoutMs }).catch(() => {});
+    else await page.send('Page.reload').catch(() => {});
   }
 
   close(reason: string): Promise<void> {
@@ -746,9 +540,10 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
       this.restartTimer = null;
       if (this.pingTimer) clearInterval(this.pingTimer);
       this.pingTimer = null;
-      const browser = this.dropBrowser(false);
-      if (browser) await withTimeout(browser.close(), 2000, 'disconnect').catch(() => {});
       const proc = this.proc;
+      // a browser that is up is asked to close (it saves nothing, but ends its children in order); the group is killed after
+      if (proc?.cdp.connected && this.upSince > 0) await withTimeout(proc.cdp.send('Browser.close'), 2000, 'Browser.close').catch(() => {});
+      this.dropBrowser();
       this.proc = null;
       if (proc) await proc.stop(3000);
       if (proc && proc.pid > 0 && isAlive(proc.pid)) this.log.error('chromium shell: browser still alive after SIGKILL', { pid: proc.pid });
@@ -765,7 +560,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
 
 /** Start Chromium and connect to it; rejects (leaving nothing running) when it does not come up. */
 export async function launchChromiumShell(opts: ChromiumShellOptions): Promise<ChromiumShell> {
-  const shell = new ChromiumShell(opts);
+  const shell = new ChromiumShell(opts); // throws NoSandboxRefusedError before anything starts
   try {
     await shell.start();
   } catch (e) {

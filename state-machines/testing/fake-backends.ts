@@ -2,12 +2,24 @@
  * Small in-memory stand-ins for the payment gateway and the HIS, for the focused machine tests
  * (the real simulators live in backends/; integration tests use those). They follow the
  * interfaces' rules that the machines rely on: one order per number, refunds idempotent per
- * refund number, registrations idempotent per key, a second booking an explicit conflict.
+ * refund number, locks and confirms idempotent per key, another registration in the same department
+ * an explicit conflict before payment, a released key never locks again.
  * Every call is logged in order, with the journal writes, so tests can check what came first.
  */
 import { fromPromise } from 'xstate';
 import type { OrderQuery, RefundQuery, TradeState } from '../../backends/payment/types.ts';
-import type { Department, Doctor, Patient, RegisterRequest, RegisterResult, Registration, Slot } from '../../backends/his/types.ts';
+import type {
+  ConfirmRegistrationRequest,
+  ConfirmRegistrationResult,
+  Department,
+  Doctor,
+  LockSlotRequest,
+  LockSlotResult,
+  Patient,
+  Registration,
+  ReleaseSlotResult,
+  Slot,
+} from '../../backends/his/types.ts';
 import type {
   CreateNativeOrderInput,
   JournalOrderInput,
@@ -235,19 +247,32 @@ export const DEPARTMENTS: Department[] = [
 export const DOCTORS: Doctor[] = [
   { id: 'DR1', departmentId: 'D1', name: '王医生', title: '主任医师' },
   { id: 'DR2', departmentId: 'D1', name: '李医生', title: '主治医师' },
+  { id: 'DR3', departmentId: 'D2', name: '赵医生', title: '副主任医师' },
 ];
+
+export interface FakeLock {
+  key: string;
+  slotId: string;
+  idNumber: string;
+  name: string;
+  status: 'held' | 'confirmed' | 'released';
+}
 
 export class FakeHis {
   readonly registrations: Registration[] = [];
+  readonly locks = new Map<string, FakeLock>();
   /** whose each booking is (kept beside the record: a Registration carries no patient) */
   private readonly patientOf = new Map<string, string>();
   readonly calls: { op: string; req: unknown }[] = [];
   readonly failNext = new Map<string, unknown[]>();
   /** slots taken by someone else */
   readonly taken = new Set<string>();
+  /** when the holds it grants expire (epoch ms); null: far in the future */
+  expiresAt: number | null = null;
   slots: Slot[] = [
     { id: 'S1', departmentId: 'D1', doctorId: 'DR1', date: '2025-11-25', time: '09:00-09:30', feeFen: 5000, remaining: 3 },
     { id: 'S2', departmentId: 'D1', doctorId: 'DR1', date: '2025-11-25', time: '09:30-10:00', feeFen: 5000, remaining: 1 },
+    { id: 'S3', departmentId: 'D2', doctorId: 'DR3', date: '2025-11-25', time: '10:00-10:30', feeFen: 6000, remaining: 5 },
   ];
   private queue = 0;
 
@@ -264,7 +289,12 @@ export class FakeHis {
     takeFailure(this.failNext, op, 'before');
   }
 
-  /** a registration booked earlier today (another session, another kiosk) */
+  /** locks holding a place now */
+  held(): FakeLock[] {
+    return [...this.locks.values()].filter((l) => l.status === 'held');
+  }
+
+  /** a registration booked earlier today (another session, another kiosk, the desk) */
   book(patient: Patient, slotId: string, key = `earlier-${this.registrations.length + 1}`): Registration {
     const slot = this.slots.find((s) => s.id === slotId)!;
     const doctor = DOCTORS.find((d) => d.id === slot.doctorId)!;
@@ -295,20 +325,44 @@ export class FakeHis {
     return this.registrations.filter((r) => this.patientOf.get(r.bookingId) === req.idNumber && r.date === req.date);
   }
 
-  register(req: RegisterRequest): RegisterResult {
-    this.call('register', req);
-    const same = this.registrations.find((r) => r.idempotencyKey === req.idempotencyKey);
-    if (same) {
-      if (same.slotId !== req.slotId || same.paymentOrderNo !== req.paymentOrderNo) return { outcome: 'conflict', reason: 'key-reused', existing: same };
-      return { outcome: 'booked', registration: same, replayed: true };
-    }
+  lockSlot(req: LockSlotRequest): LockSlotResult {
+    this.call('lockSlot', req);
+    const prior = this.locks.get(req.idempotencyKey);
+    const slot = this.slots.find((s) => s.id === req.slotId);
+    const lock = { idempotencyKey: req.idempotencyKey, slotId: req.slotId, feeFen: slot?.feeFen ?? 0, expiresAt: new Date(this.expiresAt ?? Date.UTC(2030, 0, 1)).toISOString() };
+    if (prior) return prior.status === 'held' && prior.slotId === req.slotId ? { outcome: 'locked', lock, replayed: true } : { outcome: 'conflict', reason: 'key-reused' };
     if (this.taken.has(req.slotId)) return { outcome: 'conflict', reason: 'slot-taken', slotId: req.slotId };
-    const existing = this.registrations.filter((r) => this.patientOf.get(r.bookingId) === req.patient.idNumber && r.status === 'booked');
-    if (existing.length > 0 && !req.allowAdditional) return { outcome: 'conflict', reason: 'existing-registration', existing };
-    const r = this.book(req.patient, req.slotId, req.idempotencyKey);
+    const existing = this.registrations.filter((r) => this.patientOf.get(r.bookingId) === req.patient.idNumber && r.status === 'booked' && r.departmentId === slot?.departmentId);
+    if (existing.length > 0 && !req.allowSameDepartment) return { outcome: 'conflict', reason: 'same-department', existing };
+    this.locks.set(req.idempotencyKey, { key: req.idempotencyKey, slotId: req.slotId, idNumber: req.patient.idNumber, name: req.patient.name, status: 'held' });
+    takeFailure(this.failNext, 'lockSlot', 'after');
+    return { outcome: 'locked', lock, replayed: false };
+  }
+
+  confirmRegistration(req: ConfirmRegistrationRequest): ConfirmRegistrationResult {
+    this.call('confirmRegistration', req);
+    const same = this.registrations.find((r) => r.idempotencyKey === req.idempotencyKey);
+    if (same) return same.paymentOrderNo === req.paymentOrderNo ? { outcome: 'booked', registration: same, replayed: true } : { outcome: 'conflict', reason: 'key-reused', existing: same };
+    const lock = this.locks.get(req.idempotencyKey);
+    if (!lock || lock.status !== 'held') return { outcome: 'not-held', reason: lock ? 'released' : 'unknown-key' };
+    lock.status = 'confirmed';
+    const r = this.book({ idNumber: lock.idNumber, name: lock.name }, lock.slotId, req.idempotencyKey);
     r.paymentOrderNo = req.paymentOrderNo;
-    takeFailure(this.failNext, 'register', 'after');
+    takeFailure(this.failNext, 'confirmRegistration', 'after');
     return { outcome: 'booked', registration: r, replayed: false };
+  }
+
+  releaseSlot(req: { idempotencyKey: string }): ReleaseSlotResult {
+    this.call('releaseSlot', req);
+    if (this.registrations.some((r) => r.idempotencyKey === req.idempotencyKey)) return { outcome: 'booked' };
+    const lock = this.locks.get(req.idempotencyKey);
+    if (!lock) {
+      this.locks.set(req.idempotencyKey, { key: req.idempotencyKey, slotId: '', idNumber: '', name: '', status: 'released' });
+      return { outcome: 'not-held' };
+    }
+    if (lock.status !== 'held') return { outcome: 'not-held' };
+    lock.status = 'released';
+    return { outcome: 'released' };
   }
 
   registrationByKey(req: { idempotencyKey: string }): Registration | null {
@@ -322,7 +376,9 @@ export class FakeHis {
       departments: fromPromise<Department[], Record<string, never>>(async () => (this.call('departments', {}), DEPARTMENTS)),
       doctors: fromPromise<Doctor[], { departmentId: string; date: string }>(async ({ input }) => (this.call('doctors', input), DOCTORS.filter((d) => d.departmentId === input.departmentId))),
       slots: fromPromise<Slot[], { doctorId: string; date: string }>(async ({ input }) => (this.call('slots', input), this.slots.filter((s) => s.doctorId === input.doctorId))),
-      register: fromPromise<RegisterResult, RegisterRequest>(async ({ input }) => this.register(input)),
+      lockSlot: fromPromise<LockSlotResult, LockSlotRequest>(async ({ input }) => this.lockSlot(input)),
+      confirmRegistration: fromPromise<ConfirmRegistrationResult, ConfirmRegistrationRequest>(async ({ input }) => this.confirmRegistration(input)),
+      releaseSlot: fromPromise<ReleaseSlotResult, { idempotencyKey: string }>(async ({ input }) => this.releaseSlot(input)),
       registrationByKey: fromPromise<Registration | null, { idempotencyKey: string }>(async ({ input }) => this.registrationByKey(input)),
       identifyByMedicalInsurance: fromPromise<Patient, { code: string }>(async ({ input }) => {
         this.call('identifyByMedicalInsurance', input);

@@ -5,8 +5,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
-import { backOfficeForSimulators } from '../../runtime/flows/back-office.ts';
-import { startKioskStack, onScreen, tap, screenshot, type KioskStack } from './kiosk-stack.ts';
+import { startKioskStack, onScreen, tap, screenshot, NOON_SHANGHAI, NIGHT_SHANGHAI, LATE_EVENING_SHANGHAI, type KioskStack } from './kiosk-stack.ts';
 
 const resident = SAMPLE_IDENTITIES.find((i) => i.id === 'resident')!.card;
 const maskedName = `${resident.name.slice(0, 1)}**`;
@@ -141,32 +140,42 @@ test.describe('idle reset', () => {
   });
 });
 
-test.describe('out-of-hours lockout', () => {
-  let stack: KioskStack;
-  test.beforeAll(async () => {
-    stack = await startKioskStack({
-      example: 'hospital-lobby',
-      patch: (raw) => {
-        // open one minute a day, at 03:00 Shanghai: closed now (unless the suite runs at 03:00)
-        const day = ['03:00-03:01'];
-        (raw.promisedHours as Record<string, unknown>).weekly = { mon: day, tue: day, wed: day, thu: day, fri: day, sat: day, sun: day };
-        (raw.promisedHours as Record<string, unknown>).exceptions = [];
-      },
+/**
+ * The hospital machine with its real hours (Wed 07:00–20:00 Shanghai), its clock pinned at three
+ * instants of one Wednesday: 02:00 (18:00 UTC on Tuesday: the UTC and Shanghai dates differ), 12:00
+ * and 21:40. The suite sees the same three kiosks whenever it runs.
+ */
+const HOSPITAL_DAY = [
+  { label: '02:00 Shanghai (Tuesday in UTC)', at: NIGHT_SHANGHAI, open: false, opens: '今天 07:00' },
+  { label: '12:00 Shanghai', at: NOON_SHANGHAI, open: true, opens: null },
+  { label: '21:40 Shanghai', at: LATE_EVENING_SHANGHAI, open: false, opens: '明天 07:00' },
+] as const;
+
+for (const instant of HOSPITAL_DAY) {
+  test.describe(`hospital machine's own hours at ${instant.label}`, () => {
+    let stack: KioskStack;
+    test.beforeAll(async () => {
+      stack = await startKioskStack({ example: 'hospital-lobby', at: instant.at });
+    });
+    test.afterAll(async () => {
+      await stack?.close();
+    });
+
+    test(instant.open ? 'open: registration is offered' : `closed: the lockout says hours, next opening (${instant.opens}), other machines and 12345; no service can start`, async ({ page }) => {
+      await page.goto(stack.url);
+      if (instant.open) {
+        await onScreen(page, 'home');
+        await expect(page.locator('[data-action="START_SERVICE:hospitalRegistration"]')).toBeEnabled();
+        return;
+      }
+      const lockout = await onScreen(page, 'out-of-hours');
+      await expect(lockout).toContainText('12345');
+      await expect(lockout).toContainText(instant.opens!);
+      await expect(page.locator('[data-action^="START_SERVICE"]')).toHaveCount(0);
+      await screenshot(page, `out-of-hours-${new Date(instant.at).toISOString().slice(11, 16).replace(':', '')}utc`);
     });
   });
-  test.afterAll(async () => {
-    await stack?.close();
-  });
-
-  test('closed: hours, next opening, nearest other machines and the 12345 hotline; no service can start', async ({ page }) => {
-    await page.goto(stack.url);
-    const lockout = await onScreen(page, 'out-of-hours');
-    await expect(lockout).toContainText('12345');
-    await expect(lockout).toContainText('03:00');
-    await expect(page.locator('[data-action^="START_SERVICE"]')).toHaveCount(0);
-    await screenshot(page, 'out-of-hours');
-  });
-});
+}
 
 test.describe('hospital lobby kiosk (registration and payment)', () => {
   let stack: KioskStack;
@@ -184,7 +193,12 @@ test.describe('hospital lobby kiosk (registration and payment)', () => {
     await stack?.close();
   });
 
-  async function toPayment(page: Page, method: 'nativeQr' | 'paymentCode') {
+  /**
+   * Card → today's registrations → `department` (when the patient is registered there today already, the
+   * kiosk asks first, before anything is held or paid: 仍要再挂一个) → doctor → slot → fee (whom it is for)
+   * → method: the place is then locked and the payment starts.
+   */
+  async function toPayment(page: Page, method: 'nativeQr' | 'paymentCode', department: string, sameDepartment = false) {
     await open(page, stack);
     await tap(page, 'START_SERVICE:hospitalRegistration');
     await onScreen(page, 'reg.identifying');
@@ -197,19 +211,37 @@ test.describe('hospital lobby kiosk (registration and payment)', () => {
       await onScreen(page, 'reg.choosingDepartment');
     }
     await screenshot(page, 'reg-departments');
-    await page.locator('[data-action^="DEPARTMENT_CHOSEN:"]').first().click();
+    await tap(page, `DEPARTMENT_CHOSEN:${department}`);
+    if (sameDepartment) {
+      const asked = await onScreen(page, 'reg.sameDepartment');
+      await expect(asked).toContainText('还没有扣费');
+      await screenshot(page, 'reg-same-department');
+      await tap(page, 'ADD_ANYWAY');
+    }
     await onScreen(page, 'reg.choosingDoctor');
     await screenshot(page, 'reg-doctors');
     await page.locator('[data-action^="DOCTOR_CHOSEN:"]').first().click();
     await onScreen(page, 'reg.choosingSlot');
     await screenshot(page, 'reg-slots');
     await page.locator('[data-action^="SLOT_CHOSEN:"]:not([disabled])').first().click();
-    await onScreen(page, 'reg.confirmingFee');
+    const confirm = await onScreen(page, 'reg.confirmingFee');
+    // whom the registration is for, masked
+    await expect(page.getByTestId('reg-patient')).toHaveText(maskedName);
+    await expect(confirm).not.toContainText(resident.name);
     await screenshot(page, 'reg-confirm-fee');
     await tap(page, 'CONFIRM');
     await onScreen(page, 'reg.choosingPaymentMethod');
     await tap(page, `PAYMENT_METHOD_CHOSEN:${method}`);
   }
+
+  /** Staff booked the patient at the desk this morning, in `doctorId`'s department. */
+  function deskBooking(doctorId: string) {
+    const open = stack.bo.his.slotsOf(doctorId).find((x) => x.remaining > 0);
+    expect(open, `the simulated hospital lists open slots for ${doctorId} at the kiosk's pinned time`).toBeDefined();
+    return stack.bo.his.bookAtDesk({ idNumber: resident.idNumber, name: resident.name }, open!.id);
+  }
+
+  const bookedToday = () => stack.bo.his.ledger().bookings.filter((b) => b.idNumber === resident.idNumber && b.status === 'booked');
 
   async function slipTaken(page: Page, name: string) {
     const slip = await onScreen(page, 'reg.takingSlip', 30_000);
@@ -222,36 +254,36 @@ test.describe('hospital lobby kiosk (registration and payment)', () => {
     await onScreen(page, 'home');
   }
 
-  test('an earlier registration today is shown first; paid by native QR (the patient scans the code); registered; slip printed', async ({ page }) => {
+  test('an earlier registration today (外科) is shown first; 内科 is no conflict; the place is held before the QR; paid by native QR; registered; the slip says where to go', async ({ page }) => {
     test.setTimeout(90_000);
-    // the patient registered at the desk this morning: the kiosk shows it before anything else
-    const his = backOfficeForSimulators(stack.bo.urls, { merchantId: stack.bo.merchantId }).his!;
-    const slots = await his.slots({ doctorId: (await his.doctors({ departmentId: (await his.departments())[1]!.id, date: new Date().toISOString().slice(0, 10) }))[0]!.id, date: new Date().toISOString().slice(0, 10) }).catch(() => []);
-    if (slots[0]) await his.register({ idempotencyKey: 'desk-booking-0001', patient: { idNumber: resident.idNumber, name: resident.name }, slotId: slots[0].id, paymentOrderNo: 'DESK0001' }).catch(() => undefined);
-    await toPayment(page, 'nativeQr');
+    const desk = deskBooking('WK02');
+    await toPayment(page, 'nativeQr', 'NK');
     const qr = await onScreen(page, 'reg.charging.paying');
     await expect(qr.locator('svg').first()).toBeVisible({ timeout: 15_000 });
     await screenshot(page, 'reg-pay-qr');
+    // 锁号 came before the order: the place is held while the patient pays
+    expect(stack.bo.his.ledger().locks.filter((l) => l.status === 'held' && l.departmentId === 'NK')).toHaveLength(1);
     stack.bo.payment.pay(await latestOrder(stack));
     await slipTaken(page, 'qr');
+    expect(stack.hw.printer.receiptText(stack.hw.printer.lastReceipt()).replace(/[ \t]+/g, '')).toContain('就诊地点门诊楼二层A区');
+    // both stay valid: the desk's 外科 and the kiosk's 内科
+    expect(bookedToday().map((b) => b.departmentName)).toEqual(expect.arrayContaining(['外科', '内科']));
+    expect(bookedToday().find((b) => b.bookingId === desk.bookingId)?.status).toBe('booked');
   });
 
-  test('paid by payment code (the scanner reads the patient’s 付款码); registered; slip printed', async ({ page }) => {
+  test('registered in 内科 today already: asked before paying (nothing charged yet); 仍要再挂一个; paid by 付款码 (the scanner reads it); both registrations stay', async ({ page }) => {
     test.setTimeout(90_000);
-    await toPayment(page, 'paymentCode');
+    deskBooking('NK02');
+    const ordersBefore = stack.bo.payment.ledger().orders.length;
+    const before = bookedToday().filter((b) => b.departmentId === 'NK').length;
+    await toPayment(page, 'paymentCode', 'NK', true);
     await onScreen(page, 'reg.charging.paying');
     await screenshot(page, 'reg-pay-code');
     await stack.device('scanner', 'scan', { text: '134567890123456789' });
-    // after the QR test this patient is registered already today: the HIS answers with an explicit
-    // conflict and the patient chooses (the first registration is never cancelled)
-    const next = await Promise.race([
-      onScreen(page, 'reg.charging.existingConflict', 30_000).then(() => 'conflict'),
-      onScreen(page, 'reg.takingSlip', 30_000).then(() => 'slip'),
-    ]);
-    if (next === 'conflict') {
-      await screenshot(page, 'reg-existing-conflict');
-      await tap(page, 'ADD_ANYWAY');
-    }
     await slipTaken(page, 'code');
+    // one order for this registration, and no booking cancelled
+    expect(stack.bo.payment.ledger().orders.length).toBe(ordersBefore + 1);
+    expect(bookedToday().filter((b) => b.departmentId === 'NK')).toHaveLength(before + 1);
+    expect(stack.bo.his.ledger().totals.cancelled).toBe(0);
   });
 });

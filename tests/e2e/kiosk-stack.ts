@@ -14,21 +14,33 @@ import type { PaymentSimOptions } from '../../backends/payment/simulator.ts';
 import { simConfigJson, SIM_PAYMENT_CREDENTIAL_ENV, type SimExample } from '../../runtime/sim-config.ts';
 import { parseKioskConfig } from '../../kiosk-config/schema.ts';
 import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk-process.ts';
+import type { Now } from '../../state-machines/deadlines.ts';
+import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
+
+export { NOON_SHANGHAI, NIGHT_SHANGHAI, LATE_EVENING_SHANGHAI, shanghaiDay } from '../pinned-clock.ts';
 
 export interface KioskStack {
   hw: RunningKioskHardware;
   bo: BackOffice;
   kiosk: RunningKioskProcess;
   url: string;
+  /** the clock the kiosk and the back offices share: pinned at `at` when the stack started, then running */
+  now: Now;
   /** POST to the hardware simulator's control API, e.g. device('idReader', 'card-on', { identity: 'resident' }) */
   device(device: 'idReader' | 'printer' | 'scanner', action: string, body?: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startKioskStack(o: { example: SimExample; patch?: (raw: Record<string, unknown>) => void; payment?: PaymentSimOptions }): Promise<KioskStack> {
+/**
+ * Starts the stack with its clock pinned at `at` (epoch ms, default {@link NOON_SHANGHAI}): the
+ * kiosk's hours, "today" and deadlines and the back offices' "today" and slots all read this clock,
+ * never the wall clock, so a test sees the same day and hour whenever the suite runs.
+ */
+export async function startKioskStack(o: { example: SimExample; patch?: (raw: Record<string, unknown>) => void; payment?: PaymentSimOptions; at?: number }): Promise<KioskStack> {
   const dir = await mkdtemp(join(tmpdir(), 'zizhu-e2e-'));
+  const now = pinnedNow(o.at ?? NOON_SHANGHAI);
   const hw = await startKioskHardware({ dir: join(dir, 'sim') });
-  const bo = await startBackOffice({ payment: { refundProcessingMs: 10, ...o.payment } });
+  const bo = await startBackOffice({ now, payment: { refundProcessingMs: 10, ...o.payment } });
   let kiosk: RunningKioskProcess;
   try {
     const raw = await simConfigJson(hw.describe(), o.example, { urls: bo.urls, merchantId: bo.merchantId });
@@ -40,6 +52,7 @@ export async function startKioskStack(o: { example: SimExample; patch?: (raw: Re
       dataDir: join(dir, 'data'),
       logDir: join(dir, 'log'),
       console: false,
+      now,
       env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'e2e' },
     });
   } catch (e) {
@@ -52,6 +65,7 @@ export async function startKioskStack(o: { example: SimExample; patch?: (raw: Re
     bo,
     kiosk,
     url: kiosk.rendererUrl,
+    now,
     async device(device, action, body = {}) {
       const res = await fetch(`${hw.control.url}/devices/${device}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`simulator ${device} ${action}: HTTP ${res.status} ${await res.text()}`);

@@ -100,8 +100,8 @@ test('every fixture is a valid ScreenMessage, and every screen has one', () => {
   const pf = ['identifying', 'resolvingSocialSecurityCode', 'choosingPeriod', 'fetching', 'fetchFailed', 'noAccount', 'preview', 'printing', 'takingReceipt', 'undelivered'];
   const reg = [
     'identifying', 'resolvingVoucher', 'loadingRegistrations', 'existingRegistrations', 'loadingDepartments', 'choosingDepartment', 'loadingDoctors', 'choosingDoctor',
-    'loadingSlots', 'choosingSlot', 'confirmingFee', 'choosingPaymentMethod', 'unavailable', 'charging.paying', 'charging.registering', 'charging.existingConflict',
-    'charging.refunding', 'moneyReturned', 'paymentNotCompleted', 'printingSlip', 'takingSlip', 'slipOnScreen', 'slipNotPrinted',
+    'sameDepartment', 'loadingSlots', 'choosingSlot', 'confirmingFee', 'choosingPaymentMethod', 'lockingSlot', 'slotTaken', 'unavailable', 'charging.paying', 'charging.registering',
+    'charging.refunding', 'releasingSlot', 'moneyReturned', 'paymentNotCompleted', 'printingSlip', 'takingSlip', 'slipOnScreen', 'slipNotPrinted',
   ];
   for (const s of pf) expect(shown, `pf.${s}`).toContain(`pf.${s}`);
   for (const s of reg) expect(shown, `reg.${s}`).toContain(`reg.${s}`);
@@ -152,6 +152,20 @@ test('a tap on a data-action button sends that UiEvent, once for a double tap', 
   expect(ev.type === 'event' && ev.event).toEqual({ type: 'PERIOD_CHOSEN', from: '2025-01', to: '2025-12' });
   const ids = agent.received.flatMap((m) => (m.type === 'event' ? [m.id] : []));
   expect(new Set(ids).size).toBe(ids.length);
+});
+
+test('registration: the fee is confirmed knowing whom it is for (masked); the same department is asked before paying', async () => {
+  await show(fixture('reg.confirmingFee'));
+  await expect(page.getByTestId('reg-patient')).toHaveText('李**');
+  await expect(page.locator('[data-screen="reg.confirmingFee"]')).toContainText('门诊楼 2 楼 A 区');
+  await show(fixture('reg.sameDepartment'));
+  const same = page.locator('[data-screen="reg.sameDepartment"]');
+  await expect(same).toContainText('您今天已挂眼科');
+  await expect(same).toContainText('还没有扣费');
+  await expect(same.locator('[data-action="ADD_ANYWAY"]')).toBeVisible();
+  await expect(same.locator('[data-action="BACK"]')).toBeVisible();
+  await show(fixture('reg.slotTaken.passed'));
+  await expect(page.locator('[data-screen="reg.slotTaken"]')).toContainText('已过就诊时间');
 });
 
 test('an unavailable tile is disabled and says why', async () => {

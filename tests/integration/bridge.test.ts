@@ -16,6 +16,7 @@ import { AgentMessageSchema, ScreenMessageSchema, type AgentMessage, type Screen
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
 import { PrintJobSchema } from '../../drivers/printer/job.ts';
 import { TEST_PRINT } from '../../runtime/kiosk/kiosk.ts';
+import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 
 const resident = SAMPLE_IDENTITIES.find((i) => i.id === 'resident')!.card;
 const post = (url: string, body: unknown = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -32,14 +33,18 @@ class FakeRenderer {
       else this.invalid.push(d.toString().slice(0, 200));
     });
   }
+  /** Like the renderer, it tries again while the screen's one seat is still taken (the last test's page closing: 401). */
   static async connect(url: string, headers: Record<string, string> = {}): Promise<FakeRenderer> {
-    const ws = new WebSocket(url, { headers });
-    const r = new FakeRenderer(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return r;
+    for (let attempt = 1; ; attempt++) {
+      const ws = new WebSocket(url, { headers });
+      const r = new FakeRenderer(ws);
+      const opened = await new Promise<boolean>((resolve, reject) => {
+        ws.once('open', () => resolve(true));
+        ws.once('error', (e) => (/Unexpected server response: 401/.test(e.message) && attempt < 20 ? resolve(false) : reject(e)));
+      });
+      if (opened) return r;
+      await new Promise((res) => setTimeout(res, 100));
+    }
   }
   get screens(): ScreenMessage[] {
     return this.messages.filter((m): m is ScreenMessage => m.type === 'screen');
@@ -61,8 +66,11 @@ class FakeRenderer {
       await new Promise((r) => setTimeout(r, 10));
     }
   }
-  close() {
+  close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.ws.once('close', () => resolve()));
     this.ws.close();
+    return closed;
   }
 }
 
@@ -76,13 +84,15 @@ describe('bridge: the agent serves the renderer a masked, validated screen and t
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zizhu-bridge-'));
     hw = await startKioskHardware({ dir: join(dir, 'sim') });
-    bo = await startBackOffice({ payment: { refundProcessingMs: 10 } });
+    const now = pinnedNow(NOON_SHANGHAI);
+    bo = await startBackOffice({ now, payment: { refundProcessingMs: 10 } });
     const config = await simKioskConfig(hw.describe(), 'gov-24h', { urls: bo.urls, merchantId: bo.merchantId });
     agent = await startAgent({
       config,
       dataDir: join(dir, 'data'),
       logDir: false,
       console: false,
+      now,
       backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 1_000 }), retryPauseMs: () => 20, healthProbeMs: 200 },
       screen: { port: 0, rendererDir: join(dir, 'no-renderer-here'), endedShowMs: 300 },
     });
@@ -96,11 +106,10 @@ describe('bridge: the agent serves the renderer a masked, validated screen and t
   });
 
   it('refuses a wrong token, a foreign Origin and a foreign Host; serves the page with a CSP', async () => {
-    const wrong = new WebSocket(`ws://127.0.0.1:${agent.bridge!.port}/bridge?token=nope`);
-    const code = await new Promise<number>((resolve) => wrong.once('close', (c) => resolve(c)));
-    expect(code).toBe(4401);
-    const foreign = new WebSocket(wsUrl, { headers: { origin: 'http://evil.example' } });
-    expect(await new Promise<number>((resolve) => foreign.once('close', (c) => resolve(c)))).toBe(4401);
+    // refused before the upgrade: an HTTP 401, never a WebSocket
+    const refusedWith = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    expect(await refusedWith(new WebSocket(`ws://127.0.0.1:${agent.bridge!.port}/bridge?token=nope`))).toBe(401);
+    expect(await refusedWith(new WebSocket(wsUrl, { headers: { origin: 'http://evil.example' } }))).toBe(401);
 
     const page = await fetch(agent.bridge!.url);
     expect(page.status).toBe(200);
@@ -121,7 +130,7 @@ describe('bridge: the agent serves the renderer a masked, validated screen and t
   });
 
   it('citizen flow over the bridge: home → card → period → preview (masked) → print → ended → home; a reload lands on the same step', async () => {
-    const r = await FakeRenderer.connect(wsUrl);
+    let r = await FakeRenderer.connect(wsUrl);
     const home = await r.until('the home screen in service', (s) => s.kiosk.status === 'inService' && s.kiosk.services[0]?.available === true);
     expect(ScreenMessageSchema.safeParse(home).success).toBe(true);
     expect(home.kiosk.services.map((t) => t.service)).toEqual(['providentFundStatement']);
@@ -154,11 +163,12 @@ describe('bridge: the agent serves the renderer a masked, validated screen and t
     if (preview.session?.service !== 'providentFundStatement') throw new Error('wrong service');
     expect(preview.session.view.statement?.rows.length).toBeGreaterThan(0);
 
-    // a second renderer (a reload) gets the same step at once
+    // a reload (one renderer at a time: the page goes, the new one comes) gets the same step at once
+    await r.close();
     const reloaded = await FakeRenderer.connect(wsUrl);
     const again = await reloaded.until('the first screen after a reload', () => true);
     expect(again.session?.step).toBe('preview');
-    reloaded.close();
+    r = reloaded;
 
     r.send({ type: 'PRINT' });
     await r.until('take the receipt', (s) => s.session?.step === 'takingReceipt', 20_000);

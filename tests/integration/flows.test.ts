@@ -10,6 +10,7 @@ import { backOfficeForSimulators } from '../../runtime/flows/back-office.ts';
 import type { HostedSession } from '../../runtime/sessions/session-host.ts';
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
 import { refundNoFor } from '../../state-machines/payment.machine.ts';
+import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 
 async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -28,6 +29,8 @@ const post = (url: string, body: unknown = {}) => fetch(url, { method: 'POST', h
 const resident = SAMPLE_IDENTITIES.find((i) => i.id === 'resident')!.card;
 
 describe('service flows end to end: agent + simulated devices over PTYs + back-office simulators', () => {
+  // the kiosk and the hospital share one clock, pinned at Wednesday noon in Shanghai (slots, "today")
+  const now = pinnedNow(NOON_SHANGHAI);
   let dir: string;
   let hw: RunningKioskHardware;
   let bo: BackOffice;
@@ -40,6 +43,7 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
       dataDir: join(dir, 'data'),
       logDir: join(dir, 'log'),
       console: false,
+      now,
       backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 1_000 }), notifyPort: 0, retryPauseMs: () => 20, recoveryRetry: { firstMs: 20, maxMs: 200 } },
     });
   };
@@ -47,7 +51,7 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zizhu-flows-e2e-'));
     hw = await startKioskHardware({ dir: join(dir, 'sim') });
-    bo = await startBackOffice({ payment: { refundProcessingMs: 10 } });
+    bo = await startBackOffice({ now, payment: { refundProcessingMs: 10 } });
   });
   afterEach(async () => {
     await agent?.stop();
@@ -79,7 +83,7 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
     expect(text).toContain('1101**********1233');
     const jobs = agent.journal.printJobs.forSession(s.id);
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ status: 'delivered', kind: 'receipt' });
+    expect(jobs[0]).toMatchObject({ status: 'delivered', kind: 'provident-fund-statement' });
     expect(jobs[0]!.completionId).toBeTruthy();
     // the session forgot the person when it ended, and the journal never had the number unmasked in an event
     const events = JSON.stringify(agent.journal.sessions.events(s.id).map((e) => e.event));
@@ -87,11 +91,10 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
     await agent.stop();
   });
 
-  it('hospital: card → today’s registrations first → department, doctor, slot → pay by QR → registered → slip printed with the queue number', async () => {
+  it('hospital: card → today’s registrations first → department, doctor, slot → place locked → pay by QR → confirmed → slip printed with the queue number and where to go', async () => {
     agent = await start('hospital-lobby');
-    // the patient already has a registration today: it is shown before anything else
-    const slots = bo.his.slotsOf('WK02');
-    await backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId }).his!.register({ idempotencyKey: 'earlier-booking-0001', patient: { idNumber: resident.idNumber, name: resident.name }, slotId: slots[0]!.id, paymentOrderNo: 'DESK0001' });
+    // the patient registered for 外科 at the desk this morning: it is shown before anything else
+    bo.his.bookAtDesk({ idNumber: resident.idNumber, name: resident.name }, bo.his.slotsOf('WK02')[0]!.id);
 
     const s = agent.flows!.startSession('hospitalRegistration');
     await post(`${hw.control.url}/devices/idReader/card-on`, { identity: 'resident' });
@@ -109,16 +112,17 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
     await at(s, 'confirmingFee');
     s.actor.send({ type: 'CONFIRM' });
     await at(s, 'choosingPaymentMethod');
+    expect(bo.his.ledger().locks).toEqual([]);
     s.actor.send({ type: 'PAYMENT_METHOD_CHOSEN', method: 'nativeQr' });
     const payment = () => (s.actor.getSnapshot().children as Record<string, { getSnapshot(): { context: { codeUrl: string | null; outTradeNo: string } } }>).payment;
     const codeUrl = await until('QR code', () => payment()?.getSnapshot().context.codeUrl);
     expect(codeUrl).toMatch(/^weixin:\/\//);
+    // the place is held before the patient can pay
+    expect(bo.his.ledger().locks).toEqual([expect.objectContaining({ slotId: slot.id, status: 'held' })]);
     const no = payment()!.getSnapshot().context.outTradeNo;
     // the patient scans and pays; the gateway's notification makes the kiosk query at once
     await post(`${bo.urls.payment}/__sim/pay`, { outTradeNo: no });
-    // a second registration today is an explicit choice, never an implicit cancel
-    await at(s, 'existingConflict');
-    s.actor.send({ type: 'ADD_ANYWAY' });
+    // 外科 in the morning, 内科 now: another department is no conflict, both stay valid
     await at(s, 'takingSlip');
     s.actor.send({ type: 'TAKEN' });
     expect(await s.ended).toBe('registered');
@@ -130,6 +134,8 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
     expect(text).toContain('挂号凭条');
     expect(text).toContain(`就诊序号${booking.queueNumber}`);
     expect(text).toContain(booking.bookingId);
+    expect(text).toContain('就诊地点门诊楼二层A区');
+    expect(bo.his.ledger().locks).toEqual([expect.objectContaining({ slotId: slot.id, status: 'confirmed' })]);
     expect(agent.journal.payments.get(no)).toMatchObject({ state: 'used', amountFen: slot.feeFen });
     expect(bo.payment.order(no)).toMatchObject({ charges: 1, refundedFen: 0 });
     expect(agent.notifyReceiver!.received).toBe(0); // the simulator was given no notify URL: the kiosk queried by itself
@@ -147,15 +153,17 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
     await at(s, 'choosingSlot');
     s.actor.send({ type: 'SLOT_CHOSEN', slotId: ctx<{ slots: { id: string }[] }>(s).slots[1]!.id });
     await at(s, 'confirmingFee');
-    // the HIS will not answer the booking: the session waits in registering when the kiosk stops
-    bo.his.injectFault({ route: 'register', mode: 'timeout' });
+    // the HIS will not answer the confirm: the session waits in registering when the kiosk stops
+    bo.his.injectFault({ route: 'confirmRegistration', mode: 'timeout' });
     s.actor.send({ type: 'CONFIRM' });
     await at(s, 'paying');
     // the patient's 付款码, read by the scanner over its PTY
     await post(`${hw.control.url}/devices/scanner/scan`, { text: '134567890123456780' });
     await at(s, 'registering');
-    // the booking request is at the HIS, which holds it without booking
-    await until('the booking request at the HIS', () => (bo.his.activeFaults()[0]?.hits ?? 0) > 0);
+    // the confirm is at the HIS, which holds it without booking; the place stays locked
+    await until('the confirm at the HIS', () => (bo.his.activeFaults()[0]?.hits ?? 0) > 0);
+    const lockOf = () => bo.his.ledger().locks.find((l) => l.idempotencyKey === `${s.id}-R1`);
+    expect(lockOf()).toMatchObject({ status: 'held' });
     const no = agent.journal.payments.forSession(s.id)[0]!.merchantOrderNo;
     expect(bo.payment.order(no)?.charges).toBe(1);
     await agent.stop();
@@ -167,6 +175,9 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
     expect(agent.journal.sessions.get(s.id).outcome).toBe('recovered');
     expect(agent.journal.payments.get(no)).toMatchObject({ state: 'refunded', refundNo: refundNoFor(no) });
     expect(bo.payment.order(no)).toMatchObject({ charges: 1, refundedFen: bo.payment.order(no)!.amountFen });
+    // not booked, and the place given back
+    expect(bo.his.ledger().bookings.filter((b) => b.paymentOrderNo === no)).toEqual([]);
+    expect(lockOf()).toMatchObject({ status: 'released' });
     const kinds = agent.journal.outbox.claim({ limit: 50 }).map((e) => e.kind);
     expect(kinds).toEqual(expect.arrayContaining(['session.recovered', 'payment.reconciled']));
     await agent.stop();

@@ -13,6 +13,7 @@ import { simKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV } from '../../runtime/sim-co
 import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk-process.ts';
 import type { ChromiumShell } from '../../runtime/shell/chromium.ts';
 import { DEFAULT_RENDERER_DIR } from '../../runtime/agent.ts';
+import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 
 async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -41,15 +42,18 @@ describe('screen watchdog with the Chromium shell and the real renderer', () => 
     expect(existsSync(join(DEFAULT_RENDERER_DIR, 'index.html'))).toBe(true);
     dir = await mkdtemp(join(tmpdir(), 'zizhu-screen-'));
     hw = await startKioskHardware({ dir: join(dir, 'sim') });
-    bo = await startBackOffice({});
+    const now = pinnedNow(NOON_SHANGHAI);
+    bo = await startBackOffice({ now });
     const config = await simKioskConfig(hw.describe(), 'gov-24h', { urls: bo.urls, merchantId: bo.merchantId });
     k = await startKioskProcess({
       config,
       shell: 'chromium',
       headless: true,
+      developmentNoSandbox: true, // tests run as root here
       dataDir: join(dir, 'data'),
       logDir: false,
       console: false,
+      now,
       env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'test' },
       watchdog: { frameEveryMs: 400, checkEveryMs: 300, paintTimeoutMs: 3_000, reloadGraceMs: 1_500 },
     });
@@ -77,8 +81,7 @@ describe('screen watchdog with the Chromium shell and the real renderer', () => 
 
   it('a crashed renderer: RENDERER_CRASHED to HQ, the shell brings the page back, cleared on the next paint', async () => {
     const shell = k.shell as ChromiumShell;
-    const cdp = await shell.page!.context().newCDPSession(shell.page!);
-    await cdp.send('Page.crash').catch(() => undefined);
+    await shell.page!.send('Page.crash').catch(() => undefined);
     await until('RENDERER_CRASHED raised', () => screenFault('RENDERER_CRASHED', 'raised'));
     await until('RENDERER_CRASHED cleared', () => screenFault('RENDERER_CRASHED', 'cleared'), 30_000);
   }, 60_000);

@@ -19,7 +19,7 @@ function soak(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numb
 describe('zizhu soak payments', () => {
   it('50 hospital registrations with the agent killed and restarted: no double charge, no lost registration, every order final', async () => {
     const r = await soak(['--iterations', '50', '--seed', '7', '--json']);
-    expect(r.stdout.trim(), r.stderr).toBe('{"iterations":50,"doubleCharges":0,"lostPaidRegistrations":0,"nonFinalOrders":0,"unrefundedOrphans":0,"journalIntegrity":"ok"}');
+    expect(r.stdout.trim(), r.stderr).toBe('{"iterations":50,"doubleCharges":0,"lostPaidRegistrations":0,"nonFinalOrders":0,"unrefundedOrphans":0,"strandedLocks":0,"journalIntegrity":"ok"}');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\b1[0-9] kills \(SIGKILL\)/);
   }, 180_000);
@@ -33,5 +33,15 @@ describe('zizhu soak payments', () => {
     expect(counts.unrefundedOrphans, r.stderr).toBeGreaterThan(0);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('unrefundedOrphans:');
+  }, 180_000);
+
+  it('catches a kiosk that leaves the places it held locked (ZIZHU_SOAK_BREAK=skip-release)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zizhu-soak-broken-'));
+    const r = await soak(['--iterations', '15', '--seed', '7', '--json', '--kills', '2', '--keep', dir], { ZIZHU_SOAK_BREAK: 'skip-release' });
+    await rm(dir, { recursive: true, force: true });
+    const counts = JSON.parse(r.stdout.trim()) as Record<string, number | string>;
+    expect(counts.strandedLocks, r.stderr).toBeGreaterThan(0);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('strandedLocks:');
   }, 180_000);
 });

@@ -9,9 +9,9 @@ import { registrationStep } from './registration.tsx';
 const PF_STEPS = [['identifying', 'resolvingSocialSecurityCode'], ['choosingPeriod', 'fetching', 'fetchFailed', 'noAccount'], ['preview'], ['printing', 'takingReceipt', 'undelivered']];
 const REG_STEPS = [
   ['identifying', 'resolvingVoucher', 'loadingRegistrations', 'existingRegistrations'],
-  ['loadingDepartments', 'choosingDepartment', 'loadingDoctors', 'choosingDoctor'],
-  ['loadingSlots', 'choosingSlot', 'confirmingFee'],
-  ['choosingPaymentMethod', 'charging', 'moneyReturned', 'paymentNotCompleted', 'unavailable'],
+  ['loadingDepartments', 'choosingDepartment', 'sameDepartment', 'loadingDoctors', 'choosingDoctor'],
+  ['loadingSlots', 'choosingSlot', 'slotTaken', 'confirmingFee'],
+  ['choosingPaymentMethod', 'lockingSlot', 'lockPausing', 'charging', 'releasingSlot', 'releasePausing', 'slotReleased', 'moneyReturned', 'paymentNotCompleted', 'unavailable'],
   ['slipReady', 'printingSlip', 'takingSlip', 'slipOnScreen', 'slipNotPrinted'],
 ];
 

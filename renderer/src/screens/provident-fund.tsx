@@ -5,6 +5,7 @@ import type { ProvidentFundView } from '../../../contracts/bridge.ts';
 import { kioskDate, money, quickPeriods, yearMonth } from '../format.ts';
 import { isTextKey } from '../i18n.ts';
 import { Action, Countdown, Hotline, LocalButton, NearbyKiosks, Problem, Waiting, messageStep, primary, useKiosk, type StepParts } from '../ui.tsx';
+import { CheckTray, PrintingWait } from './printing.tsx';
 
 export function IdCardIllustration() {
   return (
@@ -237,7 +238,7 @@ export function providentFundStep(step: string, view: ProvidentFundView, t: Retu
         cancel: true,
       };
     case 'printing':
-      return { title: t('pf.title'), body: <Waiting variant="printer" title={t('pf.printing')} hint={t('pf.printingHint')} />, actions: null, cancel: false };
+      return { title: t('pf.title'), body: <PrintingWait title={t('pf.printing')} hint={t('pf.printingHint')} />, actions: null, cancel: false };
     case 'takingReceipt':
       return {
         title: t('pf.title'),
@@ -277,6 +278,7 @@ function Undelivered({ view }: { view: ProvidentFundView }) {
       <section className="card card-big">
         <h2 className="huge-text">{t('pf.undelivered')}</h2>
         {view.printFaultWords ? <Problem>{w(view.printFaultWords)}</Problem> : null}
+        <CheckTray show={view.printMayHavePrinted} />
         <p className="big-text">{t('pf.undeliveredHint')}</p>
       </section>
       <NearbyKiosks />

@@ -7,6 +7,7 @@ import { money } from '../format.ts';
 import { isTextKey } from '../i18n.ts';
 import { Action, Countdown, Hotline, Problem, Waiting, messageStep, primary, useKiosk } from '../ui.tsx';
 import { Identify, type StepParts } from './provident-fund.tsx';
+import { CheckTray, PrintingWait } from './printing.tsx';
 
 function RegistrationCard({ r }: { r: RegistrationSummary }) {
   const { t } = useKiosk();
@@ -83,10 +84,18 @@ function ChooseSlot({ view }: { view: RegistrationView }) {
   return <ChoiceGrid label={t('reg.chooseSlot')} heading={heading} items={items} />;
 }
 
-function Summary({ view, withLocation }: { view: RegistrationView; withLocation?: boolean }) {
+function Summary({ view, withLocation, withPatient }: { view: RegistrationView; withLocation?: boolean; withPatient?: boolean }) {
   const { t } = useKiosk();
   return (
     <dl className="summary-grid">
+      {withPatient && view.patient ? (
+        <div>
+          <dt>{t('reg.patient')}</dt>
+          <dd className="big-text" data-testid="reg-patient">
+            {view.patient.name}
+          </dd>
+        </div>
+      ) : null}
       <div>
         <dt>{t('reg.department')}</dt>
         <dd className="big-text">{view.department?.name ?? view.registration?.departmentName}</dd>
@@ -251,6 +260,7 @@ function Unprinted({ view }: { view: RegistrationView }) {
         ) : null}
         <Summary view={view} withLocation />
         {view.printFaultWords ? <Problem>{w(view.printFaultWords)}</Problem> : null}
+        <CheckTray show={view.printMayHavePrinted} />
         <p className="hint">{t('reg.slipNotPrintedHint')}</p>
       </section>
       <Hotline />
@@ -306,7 +316,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
         title: t('reg.confirm'),
         body: (
           <section className="card">
-            <Summary view={view} withLocation />
+            <Summary view={view} withLocation withPatient />
           </section>
         ),
         actions: (
@@ -335,6 +345,51 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
       };
     case 'unavailable':
       return messageStep({ title: t('reg.title'), heading: t('reg.unavailable'), hint: t('reg.unavailableHint'), primary: { event: { type: 'RETRY' }, label: t('common.retry') }, cancel: true });
+    case 'sameDepartment':
+      return {
+        title: t('reg.sameDepartment', { department: view.department?.name ?? '' }),
+        body: (
+          <section className="card">
+            <ul className="reg-list">
+              {view.conflict?.reason === 'same-department' ? view.conflict.existing.map((r) => <RegistrationCard key={r.bookingId} r={r} />) : null}
+            </ul>
+            <p className="explain" role="note">
+              {t('reg.sameDepartmentHint')}
+            </p>
+          </section>
+        ),
+        actions: (
+          <>
+            <Action event={{ type: 'ADD_ANYWAY' }}>{t('reg.addAnyway')}</Action>
+            {primary({ type: 'BACK' }, t('reg.otherDepartment'))}
+          </>
+        ),
+        cancel: true,
+      };
+    case 'lockingSlot':
+    case 'lockPausing':
+      return wait(t('reg.locking'), false);
+    case 'slotTaken':
+      return {
+        title: t('reg.title'),
+        body: (
+          <section className="card card-big">
+            <h2 className="big-text">{t(view.conflict?.reason === 'slot-passed' ? 'reg.slotPassed' : 'reg.slotTaken')}</h2>
+            <p className="hint">{t('reg.slotTakenHint')}</p>
+          </section>
+        ),
+        actions: (
+          <>
+            <Action event={{ type: 'DONE' }}>{t('common.done')}</Action>
+            {primary({ type: 'CHOOSE_ANOTHER_SLOT' }, t('reg.chooseAnother'))}
+          </>
+        ),
+        cancel: false,
+      };
+    case 'releasingSlot':
+    case 'releasePausing':
+    case 'slotReleased':
+      return wait(t('common.pleaseWait'), false);
     case 'charging.paying':
       return {
         title: t('pay.title'),
@@ -347,27 +402,6 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
     case 'charging.checkingRegistration':
     case 'charging.markingUsed':
       return wait(t('reg.registering'), false, t('reg.registeringHint'));
-    case 'charging.existingConflict':
-      return {
-        title: t('reg.conflict'),
-        body: (
-          <section className="card">
-            <ul className="reg-list">
-              {view.conflict?.reason === 'existing-registration' ? view.conflict.existing.map((r) => <RegistrationCard key={r.bookingId} r={r} />) : null}
-            </ul>
-            <p className="explain" role="note">
-              {t('reg.conflictHint')}
-            </p>
-          </section>
-        ),
-        actions: (
-          <>
-            {primary({ type: 'KEEP_EXISTING' }, t('reg.keep'))}
-            <Action event={{ type: 'ADD_ANYWAY' }}>{t('reg.addAnyway')}</Action>
-          </>
-        ),
-        cancel: false,
-      };
     case 'charging.refunding':
       return wait(t('reg.refunding'), false, t('reg.refundingHint'));
     case 'moneyReturned': {
@@ -393,12 +427,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
             )}
           </section>
         ),
-        actions: (
-          <>
-            <Action event={{ type: 'DONE' }}>{t('common.done')}</Action>
-            {view.refundReason === 'slot-taken' ? primary({ type: 'CHOOSE_ANOTHER_SLOT' }, t('reg.chooseAnother')) : null}
-          </>
-        ),
+        actions: primary({ type: 'DONE' }, t('common.done')),
         cancel: false,
       };
     }
@@ -413,7 +442,7 @@ export function registrationStep(step: string, view: RegistrationView, payment: 
       });
     case 'slipReady':
     case 'printingSlip':
-      return { title: t('reg.registered'), body: <Waiting variant="printer" title={t('reg.printingSlip')} hint={t('pf.printingHint')} />, actions: null, cancel: false };
+      return { title: t('reg.registered'), body: <PrintingWait title={t('reg.printingSlip')} hint={t('pf.printingHint')} />, actions: null, cancel: false };
     case 'takingSlip':
       return {
         title: t('reg.registered'),

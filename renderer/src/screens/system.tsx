@@ -5,6 +5,7 @@ import type { DeviceStatus, Locale, ServiceTile } from '../../../contracts/bridg
 import { dayAndTime, duration, kioskTime, secondsLeft } from '../format.ts';
 import { isTextKey, translate, type TextKey } from '../i18n.ts';
 import { pinNoticeActive } from '../choose.ts';
+import { RecentPrintJobs } from './printing.tsx';
 import { Action, Countdown, Hotline, KioskBar, LocalButton, NearbyKiosks, Problem, ScreenRoot, StaffButton, Waiting, useAgentNow, useKiosk } from '../ui.tsx';
 
 /** No screen yet, or the agent has been away for a while: calm, never blank. */
@@ -367,6 +368,7 @@ export function MaintenanceScreen() {
             {m?.paperReloadedAt ? <p>{t('mt.paperAt', { time: kioskTime(m.paperReloadedAt) })}</p> : null}
           </div>
         </section>
+        <RecentPrintJobs jobs={m?.recentPrintJobs} />
       </div>
       <footer className="footer">
         <Action event={{ type: 'EXIT_MAINTENANCE' }} kind="primary" className="wide">

@@ -1,0 +1,55 @@
+/**
+ * `zizhu doctor` while the kiosk agent runs: the agent holds the devices' ports, so opening them
+ * here would only report three FAULTs (and disturb the agent). Instead the doctor says who holds
+ * them and shows the agent's own view, read from its loopback status endpoint (agent.json).
+ */
+import { probeAgentLock } from '../agent-lock.ts';
+import { fetchAgentStatus, type AgentStatus } from '../status-endpoint.ts';
+import type { DoctorRow } from './doctor.ts';
+import type { KioskConfig } from '../../kiosk-config/schema.ts';
+import { describeTransport } from '../../kiosk-config/check-command.ts';
+
+const LABELS = { idReader: 'ID card reader', printer: 'receipt printer', scanner: 'QR scanner' } as const;
+
+export interface RunningAgentView {
+  /** one line: who holds the ports and where this view comes from */
+  note: string;
+  agent: { pid: number; holderPid: number | undefined };
+  rows: DoctorRow[];
+  /** why the agent's view could not be read (then there are no rows) */
+  problem?: string;
+}
+
+function rowsOf(status: AgentStatus): DoctorRow[] {
+  return status.devices.map((d) => {
+    const result = d.faults.length ? 'FAULT' : d.warnings.length ? 'WARN' : 'OK';
+    const said = [...d.faults, ...d.warnings].map((p) => p.detail).join('; ');
+    return { device: d.device, label: LABELS[d.device], link: d.link, result, faults: d.faults.map((f) => f.code), warnings: d.warnings.map((w) => w.code), detail: said || 'ok (as the agent sees it)' };
+  });
+}
+
+/**
+ * The running agent's view of the devices `config` names, or undefined when no agent holds
+ * `dataDir` (or that cannot be told: `onUnknown`), or the agent that does drives other ports.
+ */
+export async function runningAgentView(config: KioskConfig, dataDir: string, onUnknown: (why: string) => void): Promise<RunningAgentView | undefined> {
+  const probe = probeAgentLock(dataDir);
+  if (probe.state === 'unknown') onUnknown(`cannot tell whether the kiosk agent runs (${probe.reason}); run zizhu doctor as the kiosk's user`);
+  if (probe.state !== 'held') return undefined;
+  const h = probe.holder;
+  const who = h ? `the kiosk agent (pid ${h.agentPid ?? h.pid}${h.agentPid ? `, run by ${h.command} pid ${h.pid}` : `, ${h.command}`})` : 'the kiosk agent';
+  const agent = { pid: h?.agentPid ?? h?.pid ?? 0, holderPid: h?.pid };
+  if (!h?.status) {
+    const note = `${who} holds the devices' ports (data directory ${dataDir}) and is still starting; run zizhu doctor again in a moment`;
+    return { note, agent, rows: [], problem: note };
+  }
+  try {
+    const status = await fetchAgentStatus(h.status);
+    const ours = new Set(Object.values(config.devices).map((d) => describeTransport(d.transport)));
+    if (!status.devices.some((d) => ours.has(d.link))) return undefined;
+    return { note: `${who} holds the devices' ports; its own view of them (${h.status.url}), nothing opened here:`, agent: { ...agent, pid: status.pid }, rows: rowsOf(status) };
+  } catch (e) {
+    const note = `${who} holds the devices' ports, but its status endpoint ${h.status.url} did not answer (${(e as Error).message}); is the agent hung? see its log`;
+    return { note, agent, rows: [], problem: note };
+  }
+}
