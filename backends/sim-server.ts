@@ -14,6 +14,8 @@ import { z } from 'zod';
  *   unknown-result  do the effect, then `then`: drop the connection (default), hang, answer 5xx,
  *                   or `garbage` (200 with an HTML page, as a misconfigured proxy would)
  *   slot-taken      HIS lockSlot only: someone else takes the slot just before this request
+ *   hold-expired    HIS confirmRegistration only: the place held for this key ran out just before the
+ *                   confirm (the patient paid too slowly): nothing is booked, the money must go back
  *   paid-meanwhile  payment close only: the patient's payment lands just before the close
  *   refund-abnormal payment refund only: the refund this request makes (or repeats while it is still
  *                   PROCESSING) ends ABNORMAL after processing instead of SUCCESS (refund to a closed
@@ -26,7 +28,7 @@ import { z } from 'zod';
  * plus each simulator's own (see its file).
  */
 
-export const FAULT_MODES = ['delay', 'timeout', 'error', 'unknown-result', 'slot-taken', 'paid-meanwhile', 'refund-abnormal'] as const;
+export const FAULT_MODES = ['delay', 'timeout', 'error', 'unknown-result', 'slot-taken', 'hold-expired', 'paid-meanwhile', 'refund-abnormal'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 const faultSchema = z.strictObject({

@@ -111,6 +111,8 @@ async function session(i: number): Promise<string> {
       case 'paymentNotCompleted':
       case 'moneyReturned':
       case 'unavailable':
+      case 'slotTaken':
+      case 'sameDepartment':
         s.actor.send({ type: step === 'takingSlip' ? 'TAKEN' : 'CANCEL' });
         break;
     }

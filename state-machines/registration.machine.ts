@@ -36,7 +36,6 @@
 import { assign, fromPromise, raise, sendTo, setup } from 'xstate';
 import type { ConfirmRegistrationRequest, ConfirmRegistrationResult, Department, Doctor, LockSlotRequest, LockSlotResult, Patient, Registration, ReleaseSlotResult, Slot } from '../backends/his/types.ts';
 import type { PrintJob } from '../drivers/printer/job.ts';
-import { maskIdNumber, maskName } from '../contracts/pii.ts';
 import { msUntil, systemNow, type Now } from './deadlines.ts';
 import { backoffMs, callFailure, notProvided, printFailure, type CallFailure, type PrintFailure } from './failures.ts';
 import { IDLE_REGION, idleDelays, idleTiming, type IdleContext, type IdleSettings, type NearbyKiosk } from './idle.ts';
@@ -812,51 +811,5 @@ export function refundWords(reason: RefundReason | null): string {
 export const registrationMachine = createRegistrationMachine();
 export type RegistrationMachine = ReturnType<typeof createRegistrationMachine>;
 
-/** A registration as the screen shows it: only the fields of the HIS contract (whatever else an adapter passed along stays out). */
-export function registrationSummary(r: Registration): Registration {
-  return {
-    bookingId: r.bookingId,
-    idempotencyKey: r.idempotencyKey,
-    departmentId: r.departmentId,
-    departmentName: r.departmentName,
-    doctorId: r.doctorId,
-    doctorName: r.doctorName,
-    slotId: r.slotId,
-    date: r.date,
-    time: r.time,
-    queueNumber: r.queueNumber,
-    feeFen: r.feeFen,
-    paymentOrderNo: r.paymentOrderNo,
-    status: r.status,
-    createdAt: r.createdAt,
-  };
-}
-
-/** What the screen shows: the patient masked; lists and the booking as they are. */
-export function registrationView(snapshot: { value: unknown; context: RegistrationContext }) {
-  const c = snapshot.context;
-  return {
-    step: snapshot.value,
-    patient: c.patient ? { name: maskName(c.patient.name), idNumber: maskIdNumber(c.patient.idNumber) } : null,
-    identifyBy: c.identifyBy,
-    identifyProblem: c.identifyProblem,
-    todays: c.todays.map(registrationSummary),
-    departments: c.departments,
-    doctors: c.doctors,
-    slots: c.slots,
-    department: c.department,
-    doctor: c.doctor,
-    slot: c.slot,
-    paymentMethods: c.paymentMethods,
-    conflict: c.conflict && c.conflict.reason === 'same-department' ? { reason: c.conflict.reason, existing: c.conflict.existing.map(registrationSummary) } : c.conflict,
-    registration: c.registration ? registrationSummary(c.registration) : null,
-    refundReason: c.refundReason,
-    payment: c.payment ? { final: c.payment.final, reason: c.payment.reason, amountFen: c.payment.amountFen, failureCode: c.payment.failure?.code ?? null } : null,
-    slip: c.slip,
-    printFault: c.printFailure?.code ?? null,
-    nearbyKiosks: c.nearbyKiosks,
-    idleDeadline: c.idleDeadline,
-    takeDeadline: c.takeDeadline,
-    failureCode: c.lastFailure?.code ?? null,
-  };
-}
+// what the screen shows of a registration session
+export { registrationSummary, registrationView } from './registration-view.ts';

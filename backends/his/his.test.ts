@@ -168,6 +168,17 @@ describe('锁号 → 确认挂号 / 解锁', () => {
     expect(sim.ledger().totals.locks).toMatchObject({ expired: 1, held: 0 });
   });
 
+  it('hold-expired on confirm (the patient paid too slowly): not held, nothing booked, the place back; the ledger says the kiosk asked', async () => {
+    const slot = await firstFreeSlot();
+    const req = lockOf(slot.id);
+    await his.lockSlot(req);
+    sim.injectFault({ route: 'confirmRegistration', mode: 'hold-expired', times: 1 });
+    expect(await his.confirmRegistration({ idempotencyKey: req.idempotencyKey, paymentOrderNo: 'ZZ0006' })).toEqual({ outcome: 'not-held', reason: 'expired' });
+    expect(await remaining(slot.id)).toBe(slot.remaining);
+    expect(sim.ledger().locks).toMatchObject([{ idempotencyKey: req.idempotencyKey, status: 'expired', confirmRefused: true }]);
+    expect(sim.ledger().bookings).toEqual([]);
+  });
+
   it('another department the same day is no conflict: both registrations stay valid', async () => {
     const first = await booked((await firstFreeSlot('NK02')).id);
     const second = await booked((await firstFreeSlot('WK02')).id);

@@ -177,7 +177,7 @@ export class HttpHis implements His {
           idempotencyKey: req.idempotencyKey,
           patient: { idNumber: req.patient.idNumber, name: req.patient.name },
           slotId: req.slotId,
-          holdSeconds: req.holdSeconds,
+          holdSeconds: Math.max(1, Math.ceil(req.holdSeconds)),
           ...(req.allowSameDepartment ? { allowSameDepartment: true } : {}),
         },
         headers: { 'idempotency-key': req.idempotencyKey },

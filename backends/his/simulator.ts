@@ -2,9 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BackOfficeSim, SimInputError, SimReject, businessInput, shanghaiDate, shanghaiIso, type ActiveFault, type SimAnswer, type SimCommonOptions, type SimRequest } from '../sim-server.ts';
 import { INSURANCE_VOUCHER_CODE, SimCodeBook, insuranceVoucherFor, type SimPerson } from '../sim-persons.ts';
-import type { Department, Doctor, Patient, Registration, Slot, SlotLock } from './types.ts';
+import type { Patient, Registration, Slot, SlotLock } from './types.ts';
+import { BOOKING_DAYS, FULL_SLOTS, SIM_DEPARTMENTS, SIM_DOCTORS, SIM_FEES_FEN, SLOT_TIMES } from './sim-seed.ts';
 
 export { insuranceVoucherFor };
+export { BOOKING_DAYS, SIM_DEPARTMENTS, SIM_DOCTORS, SIM_FEES_FEN } from './sim-seed.ts';
 
 /**
  * A hospital information system on loopback, speaking the REST shape in ./http.ts.
@@ -46,40 +48,6 @@ export { insuranceVoucherFor };
 export const HIS_ROUTES = ['patientByInsuranceVoucher', 'departments', 'doctors', 'slots', 'todaysRegistrations', 'lockSlot', 'confirmRegistration', 'releaseSlot', 'registrationByKey'] as const;
 export type HisRoute = (typeof HIS_ROUTES)[number];
 
-export const SIM_DEPARTMENTS: readonly Department[] = [
-  { id: 'NK', name: '内科', location: '门诊楼二层A区' },
-  { id: 'WK', name: '外科', location: '门诊楼二层B区' },
-  { id: 'EK', name: '儿科', location: '门诊楼一层东侧' },
-  { id: 'YK', name: '眼科', location: '门诊楼三层A区' },
-  { id: 'KQ', name: '口腔科', location: '门诊楼三层B区' },
-  { id: 'PF', name: '皮肤科', location: '门诊楼四层' },
-];
-
-export const SIM_DOCTORS: readonly Doctor[] = [
-  { id: 'NK01', departmentId: 'NK', name: '王测试', title: '主任医师' },
-  { id: 'NK02', departmentId: 'NK', name: '刘样例', title: '主治医师' },
-  { id: 'WK01', departmentId: 'WK', name: '赵测试', title: '副主任医师' },
-  { id: 'WK02', departmentId: 'WK', name: '外科普通门诊', title: '普通门诊' },
-  { id: 'EK01', departmentId: 'EK', name: '孙测试', title: '主任医师' },
-  { id: 'EK02', departmentId: 'EK', name: '周样例', title: '主治医师' },
-  { id: 'YK01', departmentId: 'YK', name: '吴测试', title: '主任医师' },
-  { id: 'YK02', departmentId: 'YK', name: '眼科普通门诊', title: '普通门诊' },
-  { id: 'KQ01', departmentId: 'KQ', name: '郑测试', title: '副主任医师' },
-  { id: 'KQ02', departmentId: 'KQ', name: '冯样例', title: '主治医师' },
-  { id: 'PF01', departmentId: 'PF', name: '陈测试医生', title: '主任医师' },
-  { id: 'PF02', departmentId: 'PF', name: '皮肤科普通门诊', title: '普通门诊' },
-];
-
-/** 医事服务费 by title, in fen */
-export const SIM_FEES_FEN: Readonly<Record<string, number>> = { 主任医师: 8000, 副主任医师: 6000, 主治医师: 5000, 普通门诊: 5000 };
-
-/** how many days ahead, today included, slots can be listed and booked */
-export const BOOKING_DAYS = 7;
-
-const SLOT_TIMES = ['08:00-09:00', '09:00-10:00', '10:00-11:00', '13:30-14:30', '14:30-15:30', '15:30-16:30'] as const;
-/** seeded as fully booked (约满): doctor id → slot times */
-const FULL_SLOTS: Readonly<Record<string, readonly string[]>> = { YK01: ['08:00-09:00', '09:00-10:00', '10:00-11:00'] };
-
 export interface HisSimOptions extends SimCommonOptions {
   /** patients per slot (default 20) */
   slotCapacity?: number;
@@ -106,6 +74,8 @@ export interface LedgerLock {
   /** lock requests that carried this key (1 + replays) */
   requests: number;
   allowSameDepartment: boolean;
+  /** the kiosk asked to confirm it after the hold had run out: refused, nothing booked (the kiosk did its part) */
+  confirmRefused?: boolean;
 }
 
 export interface HisLedger {
@@ -155,7 +125,7 @@ export class HisSimulator extends BackOfficeSim {
   });
 
   constructor(opts: HisSimOptions = {}) {
-    super('his', HIS_ROUTES, { 'slot-taken': ['lockSlot'] }, opts);
+    super('his', HIS_ROUTES, { 'slot-taken': ['lockSlot'], 'hold-expired': ['confirmRegistration'] }, opts);
     this.capacity = opts.slotCapacity ?? 20;
     this.maxHoldSeconds = opts.maxHoldSeconds ?? 900;
     if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new Error(`HIS simulator: slotCapacity must be a positive integer (got ${opts.slotCapacity})`);
@@ -282,7 +252,7 @@ export class HisSimulator extends BackOfficeSim {
       return { body: { registrations: this.bookedOn(q.idNumber, q.date).map(toRegistration) } };
     });
     this.route(app, 'POST', '/his/v1/slot-locks', 'lockSlot', (r, f) => this.lock(r, f));
-    this.route(app, 'POST', '/his/v1/slot-locks/:key/confirm', 'confirmRegistration', (r) => this.confirm(r.params.key ?? '', businessInput(confirmBody, r.body, 'body').paymentOrderNo));
+    this.route(app, 'POST', '/his/v1/slot-locks/:key/confirm', 'confirmRegistration', (r, f) => this.confirm(r.params.key ?? '', businessInput(confirmBody, r.body, 'body').paymentOrderNo, f));
     this.route(app, 'POST', '/his/v1/slot-locks/:key/release', 'releaseSlot', (r) => ({ body: { outcome: this.release(r.params.key ?? '') } }));
     this.route(app, 'GET', '/his/v1/registrations/by-key/:key', 'registrationByKey', (r) => {
       const b = this.byKey.get(r.params.key ?? '');
@@ -353,7 +323,9 @@ export class HisSimulator extends BackOfficeSim {
     return { status: 201, body: { outcome: 'locked', lock: toLock(lock), replayed: false } };
   }
 
-  private confirm(key: string, paymentOrderNo: string): SimAnswer {
+  private confirm(key: string, paymentOrderNo: string, fault?: ActiveFault): SimAnswer {
+    const held = this.locks.get(key);
+    if (fault?.mode === 'hold-expired' && held?.status === 'held') held.expiresAt = this.now();
     this.expireLocks();
     const booked = this.byKey.get(key);
     if (booked) {
@@ -367,6 +339,7 @@ export class HisSimulator extends BackOfficeSim {
     const lock = this.locks.get(key);
     if (!lock || lock.status !== 'held') {
       this.conflicts.notHeld++;
+      if (lock?.status === 'expired') lock.confirmRefused = true;
       const reason = !lock ? 'unknown-key' : lock.status === 'expired' ? 'expired' : 'released';
       throw new SimReject(409, 'LOCK_NOT_HELD', `no place is held under key ${key} (${reason}); nothing was booked`, { reason });
     }

@@ -17,7 +17,8 @@
  * - unrefundedOrphans: gateway orders with net paid > 0 and no booking for them: the patient paid
  *   and has neither a registration nor the money back.
  * - strandedLocks: places the HIS held for the kiosk (锁号) that were neither confirmed (确认挂号) nor
- *   released (解锁) — still held, or given back only by the HIS's own hold expiry. Every attempt
+ *   released (解锁) — still held, or given back only by the HIS's own hold expiry (except a hold that
+ *   ran out before the kiosk's confirm, which the HIS refused: then it was not the kiosk's). Every attempt
  *   that ends without a booking must give its place back (the live flow, or recovery after a kill).
  * - refundAbnormal (reported in `details` only, not a failure): orders the journal marks
  *   `refund-abnormal` — the gateway gave the refund up (ABNORMAL), the merchant still holds the money
@@ -102,7 +103,8 @@ export function auditSoak(iterations: number, pay: PaymentLedger, his: HisLedger
   }
 
   const orphans = pay.orders.filter((o) => (netPaid.get(o.outTradeNo) ?? 0) > 0 && !booked.has(o.outTradeNo)).map((o) => o.outTradeNo);
-  const stranded = his.locks.filter((l) => l.status === 'held' || l.status === 'expired').map((l) => `${l.idempotencyKey} (${l.status})`);
+  // a hold that ran out before the kiosk's confirm (which the HIS refused) was not left behind by the kiosk
+  const stranded = his.locks.filter((l) => l.status === 'held' || (l.status === 'expired' && !l.confirmRefused)).map((l) => `${l.idempotencyKey} (${l.status})`);
   const abnormal = pay.orders.filter((o) => o.refundAbnormalFen > 0 && reportedAbnormal.has(o.outTradeNo)).map((o) => `${o.outTradeNo} (${o.refundAbnormalFen} fen)`);
 
   return {

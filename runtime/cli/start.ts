@@ -107,7 +107,7 @@ export const startCommand: CliCommand = async (args, io) => {
   };
   if (loaded) {
     config = loaded;
-  } else {
+  } else try {
     const running = await readRunningSim();
     let devices;
     let simDir: string;
@@ -132,6 +132,11 @@ export const startCommand: CliCommand = async (args, io) => {
     const simOptions = { alwaysOpen: values['always-open'] === true };
     configFile = await writeSimKioskConfig(simDir, devices, example, backOffice, simOptions);
     config = await simKioskConfig(devices, example, backOffice, simOptions);
+  } catch (e) {
+    // whatever was started is ended (no socat or back office outlives a failed start)
+    await cleanup();
+    io.err(`zizhu start: the simulators could not start: ${(e as Error).message}`);
+    return Exit.FAULT;
   }
 
   const header = () => {

@@ -180,9 +180,11 @@ for (const instant of HOSPITAL_DAY) {
 test.describe('hospital lobby kiosk (registration and payment)', () => {
   let stack: KioskStack;
   test.beforeAll(async () => {
-    // the hospital's own hours (07:00–20:00) would lock the suite out at night
+    // 02:00 in Shanghai is still Tuesday in UTC: "today" (the desk booking, the slots) must be the
+    // hospital's day, not UTC's. The machine is made a 24-hour one so that it serves at that hour.
     stack = await startKioskStack({
       example: 'hospital-lobby',
+      at: NIGHT_SHANGHAI,
       patch: (raw) => {
         (raw.promisedHours as Record<string, unknown>).weekly = '24/7';
         delete ((raw.services as Record<string, Record<string, unknown>>).hospitalRegistration as Record<string, unknown>).hours;
