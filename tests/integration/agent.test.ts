@@ -8,16 +8,8 @@ import { simKioskConfig } from '../../runtime/sim-config.ts';
 import { loadKioskConfig } from '../../kiosk-config/schema.ts';
 import { startAgent, type RunningAgent } from '../../runtime/agent.ts';
 import { openJournal } from '../../runtime/journal/journal.ts';
+import { until } from '../until.ts';
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('the agent with the simulated devices over PTYs', () => {
   let hw: RunningKioskHardware;

@@ -23,16 +23,8 @@ import { openJournal } from '../../runtime/journal/journal.ts';
 import { Recovery } from '../../runtime/recovery/recovery.ts';
 import { SIM_ACCOUNTS } from '../../backends/provident-fund/simulator.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
+import { until } from '../until.ts';
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 const step = (s: HostedSession) => JSON.stringify(s.actor.getSnapshot().value);
 const at = (s: HostedSession, name: string) => until(`step ${name} (now ${step(s)})`, () => step(s).includes(`"${name}"`));
 const post = (url: string, body: unknown = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -17,16 +17,8 @@ import { captureIo } from '../../runtime/cli/io.ts';
 import { agentStatusOf } from '../../runtime/status-endpoint.ts';
 import type { ScreenMessage, UiEvent } from '../../contracts/bridge.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
+import { until } from '../until.ts';
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const post = (url: string, body: unknown = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 

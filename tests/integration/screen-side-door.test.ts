@@ -19,16 +19,8 @@ import { DEFAULT_RENDERER_DIR } from '../../runtime/agent.ts';
 import type { KioskConfig } from '../../kiosk-config/schema.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { listeningSocketsOf, processTree } from '../listening-sockets.ts';
+import { until } from '../until.ts';
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The HTTP status an upgrade was refused with, or 'open'. */
 function attempt(url: string): Promise<'open' | number> {

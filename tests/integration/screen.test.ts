@@ -14,16 +14,8 @@ import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk
 import type { ChromiumShell } from '../../runtime/shell/chromium.ts';
 import { DEFAULT_RENDERER_DIR } from '../../runtime/agent.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
+import { until } from '../until.ts';
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('screen watchdog with the Chromium shell and the real renderer', () => {
   let dir: string;
