@@ -107,6 +107,17 @@ describe('AgentSupervisor (fake utilityProcess.fork)', () => {
     expect(sup.pendingRestartDelayMs).toBe(1000);
   });
 
+  it('an agent that refuses to start (exit 2: bad config, data directory held by another agent) is retried at the longest delay, and the log says why', () => {
+    const { sup, children, log } = supervised();
+    sup.start();
+    children[0]!.spawn();
+    children[0]!.exit(2);
+    expect(sup.pendingRestartDelayMs).toBe(60_000);
+    expect(log.lines.join('\n')).toMatch(/refused to start \(exit 2: a bad config, or another agent already runs on this data directory/);
+    vi.advanceTimersByTime(60_000);
+    expect(children).toHaveLength(2);
+  });
+
   it('tells a restarted agent how its predecessor ended', () => {
     const { sup, children } = supervised();
     sup.start();

@@ -54,6 +54,9 @@ export function nextRestartDelay(previousDelayMs: number | undefined, upMs: numb
   return Math.min(previousDelayMs * 2, policy.maxDelayMs);
 }
 
+/** `zizhu agent`'s exit code when it refuses to start (bad input: config, or the data directory is locked) */
+export const AGENT_REFUSED_EXIT = 2;
+
 export type ForkAgent = (modulePath: string, args: string[], options: ForkOptions) => UtilityProcess;
 
 export interface AgentSupervisorOptions {
@@ -137,7 +140,10 @@ export class AgentSupervisor {
     });
     child.on('exit', (code) => {
       if (this.child !== child) return;
-      this.onExit(child, `exited with code ${code}`);
+      // exit 2: the agent refused to start (its config, or another agent holds the data directory);
+      // that does not pass in a second, so it is retried at the longest delay
+      if (code === AGENT_REFUSED_EXIT) this.onExit(child, `refused to start (exit ${code}: a bad config, or another agent already runs on this data directory; its log line says which)`, this.policy.maxDelayMs);
+      else this.onExit(child, `exited with code ${code}`);
     });
   }
 
@@ -190,7 +196,7 @@ export class AgentSupervisor {
     if (reply) this.send(reply);
   }
 
-  private onExit(child: UtilityProcess | undefined, how: string): void {
+  private onExit(child: UtilityProcess | undefined, how: string, atLeastMs = 0): void {
     if (child) this.child = undefined;
     const upMs = this.now() - this.startedAt;
     this.lastExit = `${how} after ${Math.round(upMs / 1000)} s`;
@@ -199,7 +205,7 @@ export class AgentSupervisor {
       this.opts.log.info(`agent ${how}; not restarting (stopping)`);
       return;
     }
-    const delay = nextRestartDelay(this.lastDelayMs, upMs, this.policy);
+    const delay = Math.max(atLeastMs, nextRestartDelay(this.lastDelayMs, upMs, this.policy));
     this.lastDelayMs = delay;
     this.opts.log.warn(`agent ${this.lastExit}; restarting in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
