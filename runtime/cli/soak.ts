@@ -61,9 +61,11 @@ function injectFaults(bo: BackOffice): void {
   h.injectFault({ route: 'lockSlot', mode: 'unknown-result', probability: 0.08 });
   h.injectFault({ route: 'lockSlot', mode: 'slot-taken', probability: 0.08 });
   h.injectFault({ route: 'lockSlot', mode: 'timeout', probability: 0.03 });
+  // paid too slowly: the hold ran out, nothing is booked and the money must be refunded (the first
+  // confirm always, so every soak, however short, has a paid order to give back)
+  h.injectFault({ route: 'confirmRegistration', mode: 'hold-expired', times: 1 });
   h.injectFault({ route: 'confirmRegistration', mode: 'unknown-result', probability: 0.1 });
   h.injectFault({ route: 'confirmRegistration', mode: 'timeout', probability: 0.03 });
-  // paid too slowly: the hold ran out, nothing is booked and the money must be refunded
   h.injectFault({ route: 'confirmRegistration', mode: 'hold-expired', probability: 0.1 });
   // released, answer lost: the retry hears "not held"; slow: more kills land mid-release
   h.injectFault({ route: 'releaseSlot', mode: 'unknown-result', probability: 0.1 });
