@@ -5,7 +5,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
-import { startKioskStack, onScreen, tap, screenshot, NOON_SHANGHAI, NIGHT_SHANGHAI, LATE_EVENING_SHANGHAI, type KioskStack } from './kiosk-stack.ts';
+import { startKioskStack, onScreen, tap, screenshot, toStatementPreview, NOON_SHANGHAI, NIGHT_SHANGHAI, LATE_EVENING_SHANGHAI, type KioskStack } from './kiosk-stack.ts';
 
 const resident = SAMPLE_IDENTITIES.find((i) => i.id === 'resident')!.card;
 const maskedName = `${resident.name.slice(0, 1)}**`;
@@ -65,13 +65,7 @@ test.describe('government 24h kiosk (provident-fund statement)', () => {
 
   test('paper runs out mid-print: the kiosk says the receipt did not come out and where else to go; the tile then shows why it is unavailable', async ({ page }) => {
     await open(page, stack);
-    await tap(page, 'START_SERVICE:providentFundStatement');
-    await onScreen(page, 'pf.identifying');
-    await stack.device('idReader', 'card-on', { identity: 'resident' });
-    await onScreen(page, 'pf.choosingPeriod');
-    await stack.device('idReader', 'card-off');
-    await tap(page, 'PERIOD_CHOSEN:last12');
-    await onScreen(page, 'pf.preview');
+    await toStatementPreview(page, stack);
     await stack.device('printer', 'paper-out', { afterMm: 20 });
     await tap(page, 'PRINT');
     const undelivered = await onScreen(page, 'pf.undelivered', 40_000);

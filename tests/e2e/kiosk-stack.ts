@@ -101,3 +101,14 @@ export async function tap(page: Page, action: string) {
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join('test-results', 'e2e', `${name}.png`), fullPage: false });
 }
+
+/** From the home screen of a gov-24h kiosk: the statement tile, the resident's card on and off, the last 12 months → the preview. */
+export async function toStatementPreview(page: Page, stack: KioskStack) {
+  await tap(page, 'START_SERVICE:providentFundStatement');
+  await onScreen(page, 'pf.identifying');
+  await stack.device('idReader', 'card-on', { identity: 'resident' });
+  await onScreen(page, 'pf.choosingPeriod');
+  await stack.device('idReader', 'card-off');
+  await tap(page, 'PERIOD_CHOSEN:last12');
+  return onScreen(page, 'pf.preview');
+}

@@ -5,17 +5,11 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import { SIM_STAFF_PIN } from '../../runtime/sim-config.ts';
-import { startKioskStack, onScreen, tap, screenshot, type KioskStack } from './kiosk-stack.ts';
+import { startKioskStack, onScreen, tap, screenshot, toStatementPreview, type KioskStack } from './kiosk-stack.ts';
 
 /** A statement printed on the gov-24h kiosk; returns on the screen the print ends on. */
 async function printStatement(page: Page, stack: KioskStack, shots?: string) {
-  await tap(page, 'START_SERVICE:providentFundStatement');
-  await onScreen(page, 'pf.identifying');
-  await stack.device('idReader', 'card-on', { identity: 'resident' });
-  await onScreen(page, 'pf.choosingPeriod');
-  await stack.device('idReader', 'card-off');
-  await tap(page, 'PERIOD_CHOSEN:last12');
-  await onScreen(page, 'pf.preview');
+  await toStatementPreview(page, stack);
   await tap(page, 'PRINT');
   const printing = await onScreen(page, 'pf.printing');
   // not a bare spinner: how far it should be, and how long the kiosk still waits

@@ -17,6 +17,7 @@ import { startAgent, type RunningAgent } from '../../runtime/agent.ts';
 import { backOfficeForSimulators } from '../../runtime/flows/back-office.ts';
 import { AgentMessageSchema, type AgentMessage, type ScreenMessage, type UiEvent } from '../../contracts/bridge.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
+import { upgradeAttempt } from '../ws-upgrade.ts';
 
 /** A renderer stand-in on a real WebSocket. */
 class Renderer {
@@ -59,24 +60,6 @@ class Renderer {
   }
 }
 
-/** One WebSocket upgrade attempt: 'open' (admitted), or the HTTP status it was refused with. */
-function attempt(url: string, headers: Record<string, string> = {}): Promise<'open' | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.once('error', (e) => {
-      if (!/Unexpected server response/.test(e.message)) reject(e);
-    });
-  });
-}
 
 describe('the screen has no side door', () => {
   let dir: string;
@@ -126,7 +109,7 @@ describe('the screen has no side door', () => {
     const painted = agent.bridge!.lastPainted;
 
     // the token alone is not enough while the screen is connected: not one of these gets a WebSocket
-    const second = await Promise.all(Array.from({ length: 8 }, () => attempt(wsUrl)));
+    const second = await Promise.all(Array.from({ length: 8 }, () => upgradeAttempt(wsUrl)));
     expect(second).toEqual(Array(8).fill(401));
     expect(agent.bridge!.seat).toBe('screen');
     expect(agent.bridge!.connections).toBe(1);
@@ -175,7 +158,7 @@ describe('the screen has no side door', () => {
     const before = (await logLines(/bridge: refused/)).length;
     const codes = new Map<string | number, number>();
     for (let batch = 0; batch < 100; batch++) {
-      for (const code of await Promise.all(Array.from({ length: 20 }, () => attempt(bad)))) codes.set(code, (codes.get(code) ?? 0) + 1);
+      for (const code of await Promise.all(Array.from({ length: 20 }, () => upgradeAttempt(bad)))) codes.set(code, (codes.get(code) ?? 0) + 1);
     }
     // the rate limit's window started with this test's first refusals (the last test's 8 count too)
     expect(codes.get('open')).toBeUndefined();

@@ -4,14 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
-import { simKioskConfig } from '../../runtime/sim-config.ts';
-import { startAgent, type RunningAgent } from '../../runtime/agent.ts';
-import { backOfficeForSimulators } from '../../runtime/flows/back-office.ts';
+import type { RunningAgent } from '../../runtime/agent.ts';
 import type { HostedSession } from '../../runtime/sessions/session-host.ts';
 import { SAMPLE_IDENTITIES } from '../../hardware-sim/id-reader/identities.ts';
 import { refundNoFor } from '../../state-machines/payment.machine.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { until } from '../until.ts';
+import { startSimAgent } from '../sim-agent.ts';
 
 
 const step = (s: HostedSession) => JSON.stringify(s.actor.getSnapshot().value);
@@ -28,17 +27,7 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
   let bo: BackOffice;
   let agent: RunningAgent;
 
-  const start = async (example: 'gov-24h' | 'hospital-lobby') => {
-    const config = await simKioskConfig(hw.describe(), example);
-    return startAgent({
-      config,
-      dataDir: join(dir, 'data'),
-      logDir: join(dir, 'log'),
-      console: false,
-      now,
-      backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 1_000 }), notifyPort: 0, retryPauseMs: () => 20, recoveryRetry: { firstMs: 20, maxMs: 200 } },
-    });
-  };
+  const start = (example: 'gov-24h' | 'hospital-lobby') => startSimAgent({ hw, bo, dir, now, example });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zizhu-flows-e2e-'));

@@ -24,6 +24,7 @@ import { Recovery } from '../../runtime/recovery/recovery.ts';
 import { SIM_ACCOUNTS } from '../../backends/provident-fund/simulator.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { until } from '../until.ts';
+import { startSimAgent } from '../sim-agent.ts';
 
 const step = (s: HostedSession) => JSON.stringify(s.actor.getSnapshot().value);
 const at = (s: HostedSession, name: string) => until(`step ${name} (now ${step(s)})`, () => step(s).includes(`"${name}"`));
@@ -79,17 +80,7 @@ describe('personal data on disk: none after sessions of both flows through the r
   let bo: BackOffice;
   let agent: RunningAgent | undefined;
 
-  const start = async (example: 'gov-24h' | 'hospital-lobby') => {
-    const config = await simKioskConfig(hw.describe(), example);
-    return startAgent({
-      config,
-      dataDir: join(dir, 'data'),
-      logDir: join(dir, 'log'),
-      console: false,
-      now,
-      backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 1_000 }), notifyPort: 0, retryPauseMs: () => 20, recoveryRetry: { firstMs: 20, maxMs: 200 } },
-    });
-  };
+  const start = (example: 'gov-24h' | 'hospital-lobby') => startSimAgent({ hw, bo, dir, now, example });
   const cardOn = async (identity: string) => post(`${hw.control.url}/devices/idReader/card-on`, { identity });
   // the card is taken away, and the reader has seen it go (so the next card is a new read)
   const cardOff = async () => {

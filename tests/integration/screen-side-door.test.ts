@@ -20,24 +20,9 @@ import type { KioskConfig } from '../../kiosk-config/schema.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { listeningSocketsOf, processTree } from '../listening-sockets.ts';
 import { until } from '../until.ts';
+import { upgradeAttempt } from '../ws-upgrade.ts';
 
 
-/** The HTTP status an upgrade was refused with, or 'open'. */
-function attempt(url: string): Promise<'open' | number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url);
-    ws.on('error', () => {}); // the refusal itself is the answer
-    ws.once('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-  });
-}
 
 const asRoot = process.getuid?.() === 0;
 
@@ -98,7 +83,7 @@ describe("the kiosk's Chromium has no side door", () => {
   it("the shell's page holds the screen's one seat: the token alone gets a 401", async () => {
     expect(k.agent.bridge!.seat).toBe('screen');
     const wsUrl = `ws://127.0.0.1:${k.agent.bridge!.port}/bridge?token=${k.agent.bridge!.token}`;
-    expect(await attempt(wsUrl)).toBe(401);
+    expect(await upgradeAttempt(wsUrl)).toBe(401);
     expect(k.agent.bridge!.connections).toBe(1);
   });
 
