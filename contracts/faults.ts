@@ -32,10 +32,52 @@ export const FaultCode = {
   AGENT_UNCLEAN_SHUTDOWN: 'AGENT_UNCLEAN_SHUTDOWN',
   // promised hours
   OUT_OF_HOURS_UNAVAILABLE: 'OUT_OF_HOURS_UNAVAILABLE',
+  // the link to HQ
+  /** raised by HQ: no heartbeat for 3 of the kiosk's own intervals */
+  KIOSK_OFFLINE: 'KIOSK_OFFLINE',
+  /** the kiosk's clock is more than 60 s off HQ's */
+  CLOCK_SKEW: 'CLOCK_SKEW',
 } as const;
 export type FaultCode = (typeof FaultCode)[keyof typeof FaultCode];
 
 export const ALL_FAULT_CODES = Object.values(FaultCode) as FaultCode[];
+
+/** How urgent an alarm is at HQ (ThingsBoard's scale, most urgent first). */
+export const ALARM_SEVERITIES = ['critical', 'major', 'minor', 'warning'] as const;
+export type AlarmSeverity = (typeof ALARM_SEVERITIES)[number];
+
+/**
+ * The one table of how severe each fault is as an HQ alarm. critical: the kiosk cannot serve
+ * anyone (or may be taking money wrongly); major: a service is down or a person was turned away;
+ * minor: degraded, someone must act soon; warning: will become a fault if nobody acts.
+ */
+export const FAULT_SEVERITY: Record<FaultCode, AlarmSeverity> = {
+  PRINTER_PAPER_OUT: 'major',
+  PRINTER_PAPER_NEAR_END: 'warning',
+  PRINTER_COVER_OPEN: 'major',
+  PRINTER_CUTTER_ERROR: 'major',
+  PRINTER_OFFLINE: 'major',
+  PRINTER_UNRECOVERABLE_ERROR: 'major',
+  PRINTER_PAPER_JAM: 'major',
+  PRINTER_NO_RESPONSE: 'major',
+  PRINT_NOT_DELIVERED: 'minor',
+  PRINTER_NOT_DELIVERING: 'major',
+  PRINT_NOT_TAKEN: 'warning',
+  IDREADER_SAM_FAULT: 'major',
+  IDREADER_NO_RESPONSE: 'major',
+  IDREADER_PROTOCOL_ERROR: 'minor',
+  IDREADER_READ_FAILED: 'minor',
+  SCANNER_NO_RESPONSE: 'major',
+  DEVICE_LINK_DOWN: 'major',
+  SCREEN_BLACK: 'critical',
+  RENDERER_CRASHED: 'critical',
+  AGENT_UNCLEAN_SHUTDOWN: 'minor',
+  OUT_OF_HOURS_UNAVAILABLE: 'major',
+  KIOSK_OFFLINE: 'critical',
+  CLOCK_SKEW: 'minor',
+};
+
+export const severityOf = (code: FaultCode): AlarmSeverity => FAULT_SEVERITY[code];
 
 export type DeviceKind = 'idReader' | 'printer' | 'scanner';
 
