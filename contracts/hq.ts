@@ -111,7 +111,23 @@ export const HqEvents = {
     detail: text().optional(),
     bookingId: text(64).nullable().optional(),
   }),
-  'payment.refund-abnormal': z.object({ outTradeNo: text(64), refundNo: text(64).optional(), amountFen: z.number().int().nonnegative(), detail: text().optional() }),
+  /** the gateway gave a refund up: staff must hand the money over */
+  'payment.refund-abnormal': z.object({
+    merchantOrderNo: text(64),
+    refundNo: text(64),
+    amountFen: z.number().int().nonnegative(),
+    sessionId: text(64).nullable(),
+    detail: text(),
+  }),
+  /** a receipt a person asked for did not come out (the session's view; the job's is print.not_delivered) */
+  'print.undelivered': z.object({
+    sessionId: text(64),
+    service: ServiceNameSchema,
+    printJobId: text(64).nullable(),
+    title: text(80),
+    fault: text(80),
+    detail: text(),
+  }),
   'backend.health': z.object({ backend: BackendNameSchema, state: z.enum(['up', 'down']), detail: text() }),
   'command.result': z.object({ commandId: z.uuid(), type: text(40), status: z.enum(['succeeded', 'failed']), detail: text() }),
   /** the kiosk's status changed (routing, maintenance, lock) */
@@ -122,6 +138,8 @@ export const HqEvents = {
   'staff.pin-lockout': z.object({ until: epochMs }),
   'staff.maintenance-started': z.object({ staffId: text(64).nullable() }),
   'staff.maintenance-ended': z.object({ how: z.enum(['exit', 'timeout']) }),
+  'maintenance.locked': z.object({ staffId: text(64).nullable() }),
+  'maintenance.unlocked': z.object({ staffId: text(64).nullable() }),
   'maintenance.paper-reloaded': z.object({ staffId: text(64).nullable() }),
   'maintenance.test-print': z.object({ staffId: text(64).nullable(), ok: z.boolean(), fault: text(80).optional() }),
 } as const;

@@ -22,6 +22,7 @@ import { systemNow, type Now } from '../state-machines/deadlines.ts';
 import { takeAgentLock } from './agent-lock.ts';
 import { agentDataDir, agentLogDir } from './agent-dirs.ts';
 import { agentStatusOf, startStatusEndpoint } from './status-endpoint.ts';
+import { faultEvent } from './hq-events.ts';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -178,7 +179,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     const u = startup.uncleanShutdown;
     const detail = `the previous agent run (pid ${u.pid}, started ${new Date(u.startedAt).toISOString()}) stopped without closing its journal; last seen ${new Date(u.lastSeenAt).toISOString()}`;
     log.warn(detail);
-    journal.outbox.enqueue('fault.raised', { code: FaultCode.AGENT_UNCLEAN_SHUTDOWN, device: 'agent', severity: 'fault', detail, at: now(), previousRun: u });
+    journal.outbox.enqueue(...faultEvent({ code: FaultCode.AGENT_UNCLEAN_SHUTDOWN, device: 'agent', change: 'raised', severity: 'warning', detail, evidence: { previousRun: u } }));
   }
   if (startup.movedAside) {
     const m = startup.movedAside;
@@ -198,7 +199,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
       const line = `${c.device} ${c.change === 'raised' ? (c.severity === 'fault' ? 'FAULT' : 'WARNING') : 'cleared'} ${c.code}: ${c.detail}`;
       if (c.change === 'raised') log.warn(line);
       else log.info(line);
-      journal.outbox.enqueue(c.change === 'raised' ? 'fault.raised' : 'fault.cleared', c);
+      journal.outbox.enqueue(...faultEvent(c));
     }
   };
   const fromDetail = (f: { code: FaultCode; detail: string } | undefined) => (f ? [f] : []);
@@ -252,7 +253,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
         latestBackends.set(backend, { state, detail });
         if (state === 'down') log.warn(`back office ${backend} unreachable: ${detail}`);
         else log.info(`back office ${backend} answers again`);
-        journal.outbox.enqueue('backend.health', { backend, state, detail, at: now() });
+        journal.outbox.enqueue('backend.health', { backend, state, detail });
         kiosk?.backendHealth(backend, state, detail);
       },
     });

@@ -13,6 +13,7 @@ import type { ShellConnection, ShellProblemEvent } from './shell/types.ts';
 import type { NoSandboxAllowance } from './shell/chromium.ts';
 import { ScreenWatchdog, type ScreenWatchdogOptions } from './screen-watchdog.ts';
 import type { Now } from '../state-machines/deadlines.ts';
+import { faultEvent } from './hq-events.ts';
 
 export type ShellChoice = 'chromium' | 'parent-port' | 'none';
 
@@ -103,7 +104,7 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
   let watchdog: ScreenWatchdog | undefined;
   const onProblem = (p: ShellProblemEvent) => {
     agent.log.warn(`screen: ${p.problem}: ${p.detail}`);
-    agent.journal.outbox.enqueue('screen.problem', { ...p });
+    agent.journal.outbox.enqueue('screen.problem', { problem: p.problem, detail: p.detail });
   };
   try {
     if (o.shell === 'chromium') {
@@ -128,7 +129,7 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
       watchdog = new ScreenWatchdog({
         bridge,
         shell,
-        report: (c) => agent.journal.outbox.enqueue(c.change === 'raised' ? 'fault.raised' : 'fault.cleared', c),
+        report: (c) => agent.journal.outbox.enqueue(...faultEvent(c)),
         log: agent.log,
         ...o.watchdog,
       }).start();

@@ -53,7 +53,7 @@ describe('the flows’ printReceipt actor', () => {
     journal.printJobs.update('S1-slip-2', { status: 'printing' });
     await expect(run(untouchable, 'S1-slip-2')).rejects.toMatchObject({ code: 'PRINT_NOT_DELIVERED', mayHavePrinted: true });
     expect(journal.printJobs.get('S1-slip-2')).toMatchObject({ status: 'failed', fault: 'PRINT_NOT_DELIVERED' });
-    expect(journal.outbox.claim().map((e) => e.kind)).toEqual(['print.failed']);
+    expect(journal.outbox.claim().map((e) => e.kind)).toEqual(['print.not_delivered']);
   });
 
   it('without a printer fails before sending anything, and journals why', async () => {

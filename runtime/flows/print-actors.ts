@@ -98,10 +98,14 @@ export function printJobActors(o: PrintActorsOptions) {
         const completion = input.completionId ? { completionId: input.completionId } : {};
         switch (input.status) {
           case 'delivered':
+            if (job.status === 'printing') journal.outbox.enqueue('print.delivered', { printJobId: input.printJobId, kind: input.kind, sessionId: job.sessionId ?? null });
             journal.printJobs.update(input.printJobId, { status: 'delivered', ...completion });
             break;
           case 'taken':
-            if (job.status === 'printing') journal.printJobs.update(input.printJobId, { status: 'delivered', ...completion });
+            if (job.status === 'printing') {
+              journal.printJobs.update(input.printJobId, { status: 'delivered', ...completion });
+              journal.outbox.enqueue('print.delivered', { printJobId: input.printJobId, kind: input.kind, sessionId: job.sessionId ?? null });
+            }
             journal.printJobs.update(input.printJobId, { status: 'taken', ...completion });
             break;
           case 'not-taken':
@@ -109,12 +113,12 @@ export function printJobActors(o: PrintActorsOptions) {
             const fault = input.code ?? (input.status === 'not-taken' ? FaultCode.PRINT_NOT_TAKEN : FaultCode.PRINT_NOT_DELIVERED);
             if (job.status === 'taken' || job.status === 'failed') break;
             journal.printJobs.update(input.printJobId, { status: 'failed', fault, ...(input.detail ? { faultDetail: input.detail } : {}), ...completion });
-            journal.outbox.enqueue('print.failed', {
+            journal.outbox.enqueue('print.not_delivered', {
               printJobId: input.printJobId,
               kind: input.kind,
-              code: fault,
+              code: fault as FaultCode,
               mayHavePrinted: input.status === 'not-taken' ? true : (input.mayHavePrinted ?? true),
-              at: Date.now(),
+              ...(input.detail ? { detail: input.detail.slice(0, 500) } : {}),
             });
             break;
           }

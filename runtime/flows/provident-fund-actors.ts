@@ -53,7 +53,6 @@ export function recordUndelivered(journal: Journal, r: UndeliveredRecord): void 
     printJobId: r.printJobId,
     title: r.title,
     fault: r.fault,
-    detail: r.detail,
-    at: Date.now(),
+    detail: r.detail.slice(0, 500),
   });
 }

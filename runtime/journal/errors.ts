@@ -13,6 +13,8 @@ export type JournalErrorCode =
   | 'DUPLICATE'
   | 'INVALID_TRANSITION'
   | 'NOT_JSON'
+  /** an HQ event whose payload does not match contracts/hq.ts */
+  | 'INVALID_HQ_EVENT'
   | 'CLOSED'
   /** a session's identity was sealed by an earlier boot: it cannot be resumed */
   | 'PERSONAL_DATA_GONE';

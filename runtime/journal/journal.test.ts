@@ -50,13 +50,13 @@ describe('opening the journal', () => {
   it('creates the file with WAL, synchronous=FULL, foreign keys, busy timeout and every table', () => {
     const path = tmpJournalPath();
     const j = openTracked({ path });
-    expect(j.startup).toMatchObject({ schemaVersion: LATEST_SCHEMA_VERSION, migrationsApplied: [1], uncleanShutdown: null, movedAside: null });
+    expect(j.startup).toMatchObject({ schemaVersion: LATEST_SCHEMA_VERSION, migrationsApplied: MIGRATIONS.map((m) => m.version), uncleanShutdown: null, movedAside: null });
     closeTracked(j);
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(['journal_incidents', 'outbox', 'payments', 'print_jobs', 'runs', 'schema_migrations', 'session_events', 'sessions']);
+    expect(tables).toEqual(['journal_incidents', 'outbox', 'outbox_counter', 'payments', 'print_jobs', 'runs', 'schema_migrations', 'session_events', 'sessions']);
     db.close();
   });
 
@@ -82,17 +82,18 @@ describe('opening the journal', () => {
   it('rolls a failing migration back completely and says which one failed', () => {
     const path = tmpJournalPath();
     closeTracked(openTracked({ path }));
-    const broken = [...MIGRATIONS, { version: 2, name: 'half a migration', sql: 'CREATE TABLE extra (x); INSERT INTO no_such_table VALUES (1);' }];
+    const L = LATEST_SCHEMA_VERSION;
+    const broken = [...MIGRATIONS, { version: L + 1, name: 'half a migration', sql: 'CREATE TABLE extra (x); INSERT INTO no_such_table VALUES (1);' }];
     const e = thrown(() => openJournal({ path, migrations: broken }));
     expect(e).toBeInstanceOf(JournalError);
     expect((e as JournalError).code).toBe('MIGRATION_FAILED');
-    expect((e as Error).message).toMatch(/migration 2 \(half a migration\) failed and was rolled back: no such table: no_such_table\. The file is unchanged at schema version 1/);
+    expect((e as Error).message).toMatch(new RegExp(`migration ${L + 1} \\(half a migration\\) failed and was rolled back: no such table: no_such_table\\. The file is unchanged at schema version ${L}`));
     const db = new Database(path, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(L);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'extra'").get()).toEqual({ n: 0 });
     db.close();
     // the file still opens with this build
-    expect(openTracked({ path }).startup.schemaVersion).toBe(1);
+    expect(openTracked({ path }).startup.schemaVersion).toBe(L);
   });
 
   it('applies a new migration to an existing journal without touching its data', () => {
@@ -100,10 +101,25 @@ describe('opening the journal', () => {
     const j = openTracked({ path });
     const s = j.sessions.start({ service: 'payment', state: { step: 1 } });
     closeTracked(j);
-    const next = [...MIGRATIONS, { version: 2, name: 'add a note column', sql: 'ALTER TABLE sessions ADD COLUMN note TEXT;' }];
+    const L = LATEST_SCHEMA_VERSION;
+    const next = [...MIGRATIONS, { version: L + 1, name: 'add a note column', sql: 'ALTER TABLE sessions ADD COLUMN note TEXT;' }];
     const upgraded = openTracked({ path, migrations: next });
-    expect(upgraded.startup).toMatchObject({ schemaVersion: 2, migrationsApplied: [2] });
+    expect(upgraded.startup).toMatchObject({ schemaVersion: L + 1, migrationsApplied: [L + 1] });
     expect(upgraded.sessions.get(s.id).state).toEqual({ step: 1 });
+  });
+
+  it('gives the HQ events an older journal holds their seq in the order they were made, and goes on from there', () => {
+    const path = tmpJournalPath();
+    const db = new Database(path); // a journal of schema version 1, as an older release left it
+    db.exec(MIGRATIONS[0]!.sql);
+    db.pragma('user_version = 1');
+    const insert = db.prepare("INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (?, 'staff.pin-rejected', '{\"failures\":1}', ?, ?)");
+    insert.run('b', 20, 20);
+    insert.run('a', 10, 10);
+    db.close();
+    const j = openTracked({ path });
+    expect(j.outbox.claim().map((r) => [r.id, r.seq])).toEqual([['a', 1], ['b', 2]]);
+    expect(j.outbox.enqueue('staff.pin-rejected', { failures: 2 }).seq).toBe(3);
   });
 
   it('refuses a journal from a newer release, with a clear message', () => {
@@ -375,13 +391,16 @@ describe('payments', () => {
   });
 });
 
+const PAPER_OUT = { code: 'PRINTER_PAPER_OUT', device: 'printer', severity: 'major', blocking: true, detail: 'out of paper' } as const;
+
 describe('outbox', () => {
   it('enqueues, claims oldest first with a lease, and delivers once', () => {
     const now = clock();
     const j = openTracked({ path: tmpJournalPath(), now });
-    const a = j.outbox.enqueue('fault.raised', { code: 'PRINTER_PAPER_OUT' });
+    const a = j.outbox.enqueue('fault.raised', PAPER_OUT);
     now.advance(1);
-    const b = j.outbox.enqueue('fault.cleared', { code: 'PRINTER_PAPER_OUT' });
+    const b = j.outbox.enqueue('fault.cleared', PAPER_OUT);
+    expect([a.seq, b.seq]).toEqual([1, 2]);
     expect(j.outbox.backlog()).toEqual({ pending: 2, oldestCreatedAt: a.createdAt });
 
     const first = j.outbox.claim({ limit: 1, leaseMs: 10_000 });
@@ -403,7 +422,7 @@ describe('outbox', () => {
   it('backs off after a failed delivery and keeps the error', () => {
     const now = clock();
     const j = openTracked({ path: tmpJournalPath(), now });
-    const e = j.outbox.enqueue('heartbeat', { ok: true });
+    const e = j.outbox.enqueue('staff.pin-rejected', { failures: 1 });
     j.outbox.claim();
     const failed = j.outbox.failed(e.id, 'HQ answered 503');
     expect(failed).toMatchObject({ attempts: 1, claimedUntil: null, lastError: 'HQ answered 503', nextAttemptAt: now() + outboxRetryDelayMs(1) });
@@ -418,23 +437,36 @@ describe('outbox', () => {
     const path = tmpJournalPath();
     const now = clock();
     const j = openTracked({ path, now });
-    const a = j.outbox.enqueue('session.recovered', { sessionId: 's1' });
-    const b = j.outbox.enqueue('fault.raised', { code: 'SCREEN_BLACK' });
+    const a = j.outbox.enqueue('maintenance.locked', { staffId: 's1' });
+    const b = j.outbox.enqueue('fault.raised', { ...PAPER_OUT, code: 'SCREEN_BLACK', device: 'screen' });
     j.outbox.claim({ leaseMs: 3_600_000 });
     j.outbox.delivered(b.id);
     closeTracked(j);
 
     const again = openTracked({ path, now });
-    expect(again.outbox.claim().map((r) => [r.id, r.kind, r.payload, r.attempts])).toEqual([[a.id, 'session.recovered', { sessionId: 's1' }, 2]]);
+    expect(again.outbox.claim().map((r) => [r.id, r.kind, r.payload, r.attempts])).toEqual([[a.id, 'maintenance.locked', { staffId: 's1' }, 2]]);
     now.advance(10);
     expect(again.prune({ sessionsEndedBefore: now(), outboxDeliveredBefore: now() })).toEqual({ sessions: 0, payments: 0, printJobs: 0, outbox: 1 });
     expect((thrown(() => again.outbox.get(b.id)) as JournalError).code).toBe('NOT_FOUND');
+    // the highest event was pruned: its seq is never handed out again
+    expect(again.outbox.enqueue('staff.pin-rejected', { failures: 2 }).seq).toBe(3);
+  });
+
+  it('takes only events of contracts/hq.ts, with a valid payload (parsed: unknown keys dropped)', () => {
+    const j = openTracked({ path: tmpJournalPath(), now: clock() });
+    const bad = thrown(() => j.outbox.enqueue('fault.raised', { ...PAPER_OUT, code: 'NO_SUCH_CODE' as 'SCREEN_BLACK' })) as JournalError;
+    expect(bad.code).toBe('INVALID_HQ_EVENT');
+    expect(bad.message).toContain('code');
+    expect((thrown(() => j.outbox.enqueue('no.such.event' as 'heartbeat', {} as never)) as JournalError).code).toBe('INVALID_HQ_EVENT');
+    expect(j.outbox.backlog().pending).toBe(0);
+    const r = j.outbox.enqueue('backend.health', { backend: 'his', state: 'down', detail: 'timeout', extra: 1 } as never);
+    expect(r.payload).toEqual({ backend: 'his', state: 'down', detail: 'timeout' });
   });
 
   it('refuses writes after close', () => {
     const j = openJournal({ path: tmpJournalPath() });
     j.close();
-    expect((thrown(() => j.outbox.enqueue('x', {})) as JournalError).code).toBe('CLOSED');
+    expect((thrown(() => j.outbox.enqueue('staff.pin-rejected', { failures: 1 })) as JournalError).code).toBe('CLOSED');
     expect(readdirSync(join(j.path, '..')).filter((f) => f.endsWith('-wal') || f.endsWith('-shm'))).toEqual([]);
   });
 });

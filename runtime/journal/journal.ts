@@ -26,10 +26,12 @@ import { JournalCorruptError, JournalError, JournalTooNewError } from './errors.
 import { MIGRATIONS, type Migration } from './migrations.ts';
 import { PersonalDataSeal } from './personal-data.ts';
 import { ensurePrivateDir, ensurePrivateFile, tightenFile } from '../private-files.ts';
-import { Outbox, PaymentJournal, PrintJobJournal, SessionJournal, type Clock, type JournalContext } from './records.ts';
+import { PaymentJournal, PrintJobJournal, SessionJournal, type Clock, type JournalContext } from './records.ts';
+import { Outbox } from './outbox.ts';
 
 export * from './errors.ts';
 export * from './records.ts';
+export * from './outbox.ts';
 export { LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
 
 export interface JournalOptions {

@@ -103,6 +103,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'outbox seq: strictly increasing per kiosk, never reused after pruning (HQ keeps the contiguous one)',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN seq INTEGER;
+      UPDATE outbox SET seq = (SELECT count(*) FROM outbox o2 WHERE o2.created_at < outbox.created_at OR (o2.created_at = outbox.created_at AND o2.id <= outbox.id));
+      CREATE UNIQUE INDEX outbox_seq ON outbox (seq);
+      CREATE INDEX outbox_pending ON outbox (seq) WHERE delivered_at IS NULL;
+      CREATE TABLE outbox_counter (id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL);
+      INSERT INTO outbox_counter (id, last_seq) SELECT 1, coalesce(max(seq), 0) FROM outbox;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

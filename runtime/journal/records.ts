@@ -1,6 +1,6 @@
 /**
  * The journal's tables as typed repositories: sessions and their events, print jobs,
- * payments and the HQ outbox. Every write runs in a transaction (nested calls become
+ * payments (the HQ outbox is in outbox.ts). Every write runs in a transaction (nested calls become
  * savepoints, so `journal.transaction(() => { sessions.record(…); payments.journal(…) })`
  * commits both or neither). Statements are prepared once.
  */
@@ -22,7 +22,7 @@ export interface JournalContext {
   seal: PersonalDataSeal;
 }
 
-function toJson(what: string, value: unknown): string {
+export function toJson(what: string, value: unknown): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -505,142 +505,5 @@ export class PaymentJournal {
   /** Orders not yet in a final state: start-up reconciliation queries each one. */
   listUnfinished(): PaymentRecord[] {
     return this.unfinished.all().map(paymentFromRow);
-  }
-}
-
-// ───────────────────────────── outbox ─────────────────────────────
-
-export interface OutboxRecord {
-  id: string;
-  /** e.g. 'fault.raised', 'session.recovered', 'heartbeat' (HQ event kinds live in contracts/) */
-  kind: string;
-  payload: unknown;
-  createdAt: number;
-  attempts: number;
-  nextAttemptAt: number;
-  claimedUntil: number | null;
-  lastError: string | null;
-  deliveredAt: number | null;
-}
-
-interface OutboxRow {
-  id: string;
-  kind: string;
-  payload: string;
-  created_at: number;
-  attempts: number;
-  next_attempt_at: number;
-  claimed_until: number | null;
-  last_error: string | null;
-  delivered_at: number | null;
-}
-
-const outboxFromRow = (r: OutboxRow): OutboxRecord => ({
-  id: r.id,
-  kind: r.kind,
-  payload: JSON.parse(r.payload),
-  createdAt: r.created_at,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  claimedUntil: r.claimed_until,
-  lastError: r.last_error,
-  deliveredAt: r.delivered_at,
-});
-
-/** Retry delay after `attempts` failed deliveries: 1 s, 2 s, 4 s … capped at 5 minutes. */
-export function outboxRetryDelayMs(attempts: number): number {
-  return Math.min(300_000, 1_000 * 2 ** Math.max(0, Math.min(attempts - 1, 20)));
-}
-
-export class Outbox {
-  private readonly insert: Statement;
-  private readonly byId: Statement<[string], OutboxRow>;
-  private readonly due: Statement<[{ now: number; limit: number }], OutboxRow>;
-  private readonly lease: Statement;
-  private readonly markDelivered: Statement;
-  private readonly markFailed: Statement;
-  private readonly release: Statement;
-  private readonly counts: Statement<[], { pending: number; oldest: number | null }>;
-  private readonly pruneDelivered: Statement;
-
-  constructor(private readonly j: JournalContext) {
-    const db = j.db;
-    this.insert = db.prepare('INSERT INTO outbox (id, kind, payload, created_at, next_attempt_at) VALUES (@id, @kind, @payload, @at, @at)');
-    this.byId = db.prepare('SELECT * FROM outbox WHERE id = ?');
-    this.due = db.prepare(
-      `SELECT * FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
-       ORDER BY created_at, id LIMIT @limit`,
-    );
-    this.lease = db.prepare('UPDATE outbox SET claimed_until = @until, attempts = attempts + 1 WHERE id = @id');
-    this.markDelivered = db.prepare('UPDATE outbox SET delivered_at = @at, claimed_until = NULL WHERE id = @id AND delivered_at IS NULL');
-    this.markFailed = db.prepare('UPDATE outbox SET claimed_until = NULL, last_error = @error, next_attempt_at = @next WHERE id = @id AND delivered_at IS NULL');
-    this.release = db.prepare('UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL AND delivered_at IS NULL');
-    this.counts = db.prepare('SELECT count(*) AS pending, min(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL');
-    this.pruneDelivered = db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?');
-  }
-
-  /** Queue an event for HQ. Call inside the transaction that records what the event reports. */
-  enqueue(kind: string, payload: unknown, options: { id?: string } = {}): OutboxRecord {
-    const id = options.id ?? randomUUID();
-    const text = toJson(`outbox ${kind} payload`, payload);
-    return this.j.tx(() => {
-      this.insert.run({ id, kind, payload: text, at: this.j.now() });
-      return this.get(id);
-    });
-  }
-
-  /**
-   * Take up to `limit` due events for delivery, oldest first. Each is leased for `leaseMs`
-   * (not handed out again meanwhile) and its attempt counted. Report back with delivered() or failed().
-   */
-  claim(options: { limit?: number; leaseMs?: number } = {}): OutboxRecord[] {
-    const limit = options.limit ?? 50;
-    const leaseMs = options.leaseMs ?? 30_000;
-    return this.j.tx(() => {
-      const now = this.j.now();
-      const rows = this.due.all({ now, limit });
-      for (const r of rows) this.lease.run({ id: r.id, until: now + leaseMs });
-      return rows.map((r) => this.get(r.id));
-    });
-  }
-
-  /** HQ acknowledged the event. Idempotent. */
-  delivered(id: string): void {
-    this.j.tx(() => {
-      this.get(id);
-      this.markDelivered.run({ id, at: this.j.now() });
-    });
-  }
-
-  /** Delivery failed; retry at `retryAt` or after the backoff for its attempt count. */
-  failed(id: string, error: string, options: { retryAt?: number } = {}): OutboxRecord {
-    return this.j.tx(() => {
-      const r = this.get(id);
-      const next = options.retryAt ?? this.j.now() + outboxRetryDelayMs(r.attempts);
-      this.markFailed.run({ id, error, next });
-      return this.get(id);
-    });
-  }
-
-  /** Forget every lease: at start-up nothing is in flight any more. */
-  releaseClaims(): number {
-    return this.j.tx(() => this.release.run().changes);
-  }
-
-  get(id: string): OutboxRecord {
-    const row = this.byId.get(id);
-    if (!row) throw new JournalError('NOT_FOUND', `no outbox event ${id} in the journal`, { outboxId: id });
-    return outboxFromRow(row);
-  }
-
-  /** How much is waiting for HQ and since when (for health and HQ-link alarms). */
-  backlog(): { pending: number; oldestCreatedAt: number | null } {
-    const r = this.counts.get()!;
-    return { pending: r.pending, oldestCreatedAt: r.oldest };
-  }
-
-  /** Delete delivered events older than `before` (epoch ms). Returns how many. */
-  prune(before: number): number {
-    return this.j.tx(() => this.pruneDelivered.run(before).changes);
   }
 }

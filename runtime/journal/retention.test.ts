@@ -51,7 +51,7 @@ describe('the journal keeps what people did only as long as the retention says (
   it('prunes at start and every pruneEveryMinutes: sessions after 3 days, delivered HQ events after 7, payments and print jobs after 180; never a session with an unsettled payment', () => {
     const done = session('used');
     const unsettled = session('paid');
-    const delivered = journal.outbox.enqueue('print.delivered', { at: t });
+    const delivered = journal.outbox.enqueue('print.delivered', { printJobId: 'p1', kind: 'statement' });
     journal.outbox.claim();
     journal.outbox.delivered(delivered.id);
     t += 2 * DAY;

@@ -26,6 +26,8 @@ import type { PrintJobRecord } from '../journal/records.ts';
 import { CardOnReader, type IdCardPresence } from './id-card.ts';
 import { nextNearbyChange } from './nearby.ts';
 import { verifyStaffPin } from './staff-pin.ts';
+import type { HqEventPayload, HqEventType } from '../../contracts/hq.ts';
+import { faultEvent } from '../hq-events.ts';
 
 export interface KioskLog {
   info(message: string, meta?: unknown): void;
@@ -49,7 +51,7 @@ export interface KioskOptions {
   /** each device's condition now (after asking it again): the lifecycle's self-test */
   selfTest: () => Promise<SelfTestOutput>;
   /** things HQ must know: kiosk status changes, the promised-hours alarm, staff actions */
-  report?: (type: string, payload: Record<string, unknown>) => void;
+  report?: <K extends HqEventType>(type: K, payload: HqEventPayload<K>) => void;
   log?: KioskLog;
   now?: Now;
   /** the "session ended" screen shows this long (default 6 s) */
@@ -241,7 +243,7 @@ export class Kiosk extends EventEmitter {
         if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
         this.maintenance.paperReloadedAt = this.now();
         this.lifecycle.send({ type: 'STAFF_ACTIVITY' });
-        this.o.report?.('maintenance.paper-reloaded', { staffId: snap.context.maintenance?.staffId ?? null, at: this.maintenance.paperReloadedAt });
+        this.o.report?.('maintenance.paper-reloaded', { staffId: snap.context.maintenance?.staffId ?? null });
         this.o.printer?.paperReloaded?.();
         void this.o.printer?.refreshStatus().catch(() => undefined);
         return { ok: true };
@@ -249,13 +251,13 @@ export class Kiosk extends EventEmitter {
         if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
         const who = snap.context.maintenance?.staffId ?? 'staff';
         this.lifecycle.send({ type: 'REMOTE_LOCK', reason: e.reason?.trim() || `现场锁定（${who}）` });
-        this.o.report?.('maintenance.locked', { staffId: who, at: this.now() });
+        this.o.report?.('maintenance.locked', { staffId: who });
         return { ok: true };
       }
       case 'UNLOCK_KIOSK':
         if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
         this.lifecycle.send({ type: 'REMOTE_UNLOCK' });
-        this.o.report?.('maintenance.unlocked', { staffId: snap.context.maintenance?.staffId ?? null, at: this.now() });
+        this.o.report?.('maintenance.unlocked', { staffId: snap.context.maintenance?.staffId ?? null });
         return { ok: true };
       default:
         return refuse('NO_SESSION', '没有正在办理的业务，请从首页开始', 'Nothing in progress; start from the home screen');
@@ -357,7 +359,7 @@ export class Kiosk extends EventEmitter {
     void printer.print(TEST_PRINT).then(
       () => {
         this.maintenance = { ...this.maintenance, testPrintRunning: false, lastTestPrint: { at: this.now(), ok: true, fault: null, words: null } };
-        this.o.report?.('maintenance.test-print', { staffId, ok: true, at: this.now() });
+        this.o.report?.('maintenance.test-print', { staffId, ok: true });
         this.queuePush();
       },
       (e: unknown) => {
@@ -369,7 +371,7 @@ export class Kiosk extends EventEmitter {
           testPrintRunning: false,
           lastTestPrint: { at: this.now(), ok: false, fault, words: { zh: `测试打印失败：${String(detail)}`, en: `Test print failed: ${String(detail)}` } },
         };
-        this.o.report?.('maintenance.test-print', { staffId, ok: false, fault, at: this.now() });
+        this.o.report?.('maintenance.test-print', { staffId, ok: false, fault: String(fault).slice(0, 80) });
         this.queuePush();
       },
     );
@@ -380,25 +382,27 @@ export class Kiosk extends EventEmitter {
     switch (e.type) {
       case 'status.changed':
         this.log?.info(`kiosk ${e.previous} → ${e.status}`);
-        this.o.report?.('kiosk.status', { status: e.status, previous: e.previous, acceptsNewSessions: e.acceptsNewSessions, at: e.at });
+        this.o.report?.('kiosk.status', { status: e.status, previous: e.previous, acceptsNewSessions: e.acceptsNewSessions });
         if (e.status !== 'maintenance') this.maintenance = { ...this.maintenance, testPrintRunning: false };
         break;
       case 'fault.raised':
       case 'fault.cleared':
         // device faults go to HQ from the drivers' own board (undebounced); the kiosk-level alarm goes from here
-        if (e.device === 'kiosk') this.o.report?.(e.type, { ...e });
+        if (e.device === 'kiosk') this.o.report?.(...faultEvent({ device: 'kiosk', code: e.code, change: e.change, severity: e.severity, detail: e.detail, ...('cause' in e && e.cause ? { evidence: { cause: e.cause } } : {}) }));
         break;
       case 'staff.pin-rejected':
         this.showNotice('error', 'PIN_REJECTED', { zh: '密码不正确', en: 'Wrong PIN' });
-        this.o.report?.('staff.pin-rejected', { failures: e.failures, at: e.at });
+        this.o.report?.('staff.pin-rejected', { failures: e.failures });
         break;
       case 'staff.pin-lockout':
         this.showNotice('error', 'PIN_LOCKED', { zh: '密码错误次数过多，已暂时锁定', en: 'Too many wrong PINs; PIN entry is locked for a while' });
-        this.o.report?.('staff.pin-lockout', { until: e.until, at: e.at });
+        this.o.report?.('staff.pin-lockout', { until: e.until });
         break;
       case 'staff.maintenance-started':
+        this.o.report?.(e.type, { staffId: e.staffId });
+        break;
       case 'staff.maintenance-ended':
-        this.o.report?.(e.type, { ...e });
+        this.o.report?.(e.type, { how: e.how });
         break;
     }
   }

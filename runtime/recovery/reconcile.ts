@@ -80,13 +80,11 @@ export function markRefundAbnormal(journal: Journal, merchantOrderNo: string, re
     const stored = row.refundNo ?? journal.payments.beginRefund(merchantOrderNo, refundNo).refundNo ?? refundNo;
     journal.payments.setState(merchantOrderNo, 'refund-abnormal', { detail });
     journal.outbox.enqueue('payment.refund-abnormal', {
-      code: 'PAYMENT_REFUND_ABNORMAL',
       merchantOrderNo,
       refundNo: stored,
       amountFen: row.amountFen,
       sessionId: row.sessionId,
-      detail,
-      at: now(),
+      detail: detail.slice(0, 500),
     });
     return true;
   });

@@ -90,8 +90,8 @@ describe('start-up recovery', () => {
     expect(JSON.stringify(record.state)).not.toContain(PATIENT.idNumber);
     expect(JSON.stringify(record.state)).not.toContain(PATIENT.name);
     const events = journal.outbox.claim({ limit: 10 });
-    const recovered = events.find((e) => e.kind === 'session.recovered');
-    expect(recovered?.payload).toMatchObject({ code: 'SESSION_RECOVERED', sessionId: s.sessionId, service: 'hospitalRegistration', step: 'session.flow.charging.paying' });
+    const recovered = events.find((e) => e.kind === 'session.ended');
+    expect(recovered?.payload).toMatchObject({ outcome: 'recovered', recovered: true, sessionId: s.sessionId, service: 'hospitalRegistration', lastStep: 'session.flow.charging.paying' });
     const text = JSON.stringify(events);
     expect(text).not.toContain(PATIENT.idNumber);
     expect(text).not.toContain(PATIENT.name);
@@ -209,7 +209,7 @@ describe('start-up recovery', () => {
     expect(journal.payments.get(s.outTradeNo)).toMatchObject({ state: 'refund-abnormal', refundNo: refundNoFor(s.outTradeNo) });
     const events = journal.outbox.claim({ limit: 50 });
     expect(events.filter((e) => e.kind === 'payment.refund-abnormal').map((e) => e.payload)).toEqual([
-      expect.objectContaining({ code: 'PAYMENT_REFUND_ABNORMAL', merchantOrderNo: s.outTradeNo, refundNo: refundNoFor(s.outTradeNo), amountFen: 5000 }),
+      expect.objectContaining({ merchantOrderNo: s.outTradeNo, refundNo: refundNoFor(s.outTradeNo), amountFen: 5000 }),
     ]);
     expect(events.find((e) => e.kind === 'payment.reconciled')?.payload).toMatchObject({ final: 'refund-abnormal' });
     expect(bo.payment.order(s.outTradeNo)).toMatchObject({ refundedFen: 0, refundAbnormalFen: 5000 });
@@ -329,6 +329,6 @@ describe('start-up recovery', () => {
     const report = await recovery().start();
     expect(report.printJobsFailed).toBe(1);
     expect(journal.printJobs.get(`${s.sessionId}-slip-1`)).toMatchObject({ status: 'failed', fault: 'PRINT_NOT_DELIVERED' });
-    expect(journal.outbox.claim({ limit: 20 }).find((e) => e.kind === 'print.failed')?.payload).toMatchObject({ mayHavePrinted: true });
+    expect(journal.outbox.claim({ limit: 20 }).find((e) => e.kind === 'print.not_delivered')?.payload).toMatchObject({ mayHavePrinted: true });
   });
 });

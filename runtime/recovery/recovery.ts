@@ -34,6 +34,7 @@
 import type { His } from '../../backends/his/types.ts';
 import type { PaymentGateway, PaymentNotification } from '../../backends/payment/types.ts';
 import { FaultCode } from '../../contracts/faults.ts';
+import type { HqEventPayload } from '../../contracts/hq.ts';
 import type { Journal, PaymentRecord, SessionRecord } from '../journal/journal.ts';
 import { FINAL_PAYMENT_STATES } from '../journal/journal.ts';
 import type { FlowLog } from '../flows/log.ts';
@@ -138,7 +139,6 @@ export class Recovery {
   async start(): Promise<RecoveryReport> {
     const { journal } = this.o;
     const now = this.o.now ?? Date.now;
-    const previousRun = journal.startup.uncleanShutdown?.runId ?? null;
 
     let sessionsRecovered = 0;
     for (const s of journal.sessions.listOpen()) {
@@ -151,16 +151,13 @@ export class Recovery {
       const scrubbed: RecoveredState = { zizhuRecovered: { ...facts, at: now(), fromRun: s.runId } };
       journal.transaction(() => {
         journal.sessions.end(s.id, { outcome: 'recovered', state: scrubbed, event: { type: 'zizhu.session.recovered', step: facts.step } });
-        journal.outbox.enqueue('session.recovered', {
-          code: 'SESSION_RECOVERED',
+        journal.outbox.enqueue('session.ended', {
           sessionId: s.id,
-          service: s.service,
-          step: facts.step,
-          startedAt: s.startedAt,
-          lastJournaledAt: s.updatedAt,
-          previousRun,
-          orders,
-          at: now(),
+          service: s.service as HqEventPayload<'session.ended'>['service'],
+          outcome: 'recovered',
+          lastStep: facts.step,
+          durationMs: Math.max(0, s.updatedAt - s.startedAt),
+          recovered: true,
         });
       });
       sessionsRecovered++;
@@ -174,7 +171,7 @@ export class Recovery {
       try {
         journal.transaction(() => {
           journal.printJobs.update(job.id, { status: 'failed', fault: FaultCode.PRINT_NOT_DELIVERED, faultDetail: detail });
-          journal.outbox.enqueue('print.failed', { printJobId: job.id, kind: job.kind, code: FaultCode.PRINT_NOT_DELIVERED, mayHavePrinted, recovered: true, at: now() });
+          journal.outbox.enqueue('print.not_delivered', { printJobId: job.id, kind: job.kind, code: FaultCode.PRINT_NOT_DELIVERED, mayHavePrinted, detail, recovered: true });
         });
         printJobsFailed++;
       } catch (e) {
@@ -291,7 +288,7 @@ export class Recovery {
       if (entry?.timer) clearTimeout(entry.timer);
       this.open.delete(outTradeNo);
       try {
-        journal.outbox.enqueue('payment.reconciled', { outTradeNo, sessionId: row.sessionId, amountFen: row.amountFen, final: r.final, detail: r.detail, bookingId: r.booking?.bookingId ?? null, at: Date.now() });
+        journal.outbox.enqueue('payment.reconciled', { outTradeNo, sessionId: row.sessionId, amountFen: row.amountFen, final: r.final, detail: r.detail, bookingId: r.booking?.bookingId ?? null });
       } catch (e) {
         this.o.log?.warn(`payment ${outTradeNo}: reconciled as ${r.final}, but the HQ event could not be queued: ${(e as Error).message}`);
       }

@@ -160,7 +160,7 @@ describe('service flows end to end: agent + simulated devices over PTYs + back-o
     expect(bo.his.ledger().bookings.filter((b) => b.paymentOrderNo === no)).toEqual([]);
     expect(lockOf()).toMatchObject({ status: 'released' });
     const kinds = agent.journal.outbox.claim({ limit: 50 }).map((e) => e.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['session.recovered', 'payment.reconciled']));
+    expect(kinds).toEqual(expect.arrayContaining(['session.ended', 'payment.reconciled']));
     await agent.stop();
   });
 });
