@@ -3,8 +3,11 @@
  * ok → one summary line, exit 0. Anything wrong → every problem on its own line
  * (`JSON.path: what is wrong (line L, column C)`), then a closing line, exit 2.
  */
-import { type CliCommand, Exit } from '../runtime/cli/io.ts';
 import { ConfigError, formatConfigIssue, loadKioskConfig, type KioskConfig, type Transport } from './schema.ts';
+
+/** `CliCommand` and `Exit` of runtime/cli/io.ts, restated: kiosk-config imports nothing but contracts/. */
+type CliCommand = (args: string[], io: { out(line: string): void; err(line: string): void }) => Promise<number>;
+const Exit = { OK: 0, BAD_INPUT: 2 } as const;
 
 const USAGE = 'usage: zizhu config check FILE   (validates a kiosk config; every error with its JSON path; exit 0 ok, 2 invalid)';
 

@@ -72,7 +72,7 @@ class StillOpen extends Error {}
  * the money over. Idempotent: a row already refund-abnormal gets no second event. Returns false (and
  * does nothing) when the row is final otherwise.
  */
-export function markRefundAbnormal(journal: Journal, merchantOrderNo: string, refundNo: string, detail: string, now: () => number = Date.now): boolean {
+export function markRefundAbnormal(journal: Journal, merchantOrderNo: string, refundNo: string, detail: string): boolean {
   return journal.transaction(() => {
     const row = journal.payments.get(merchantOrderNo);
     if (row.state === 'refund-abnormal') return true;
