@@ -5,7 +5,7 @@
  * it, the caller is told, to log it. A file is created 0600, and one left wider by an older
  * release is tightened (the files are the agent's own).
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -48,4 +48,10 @@ export function tightenFile(path: string): void {
     return;
   }
   if (mode !== PRIVATE_FILE_MODE) chmodSync(path, PRIVATE_FILE_MODE);
+}
+
+/** Write `text` to `path`, created (or tightened to) 0600 before a byte is written. */
+export function writePrivateFile(path: string, text: string): void {
+  ensurePrivateFile(path);
+  writeFileSync(path, text, { mode: PRIVATE_FILE_MODE });
 }

@@ -37,6 +37,8 @@ export async function simKioskConfig(sim: Pick<SimDescription, 'devicesConfig'>,
 export interface SimConfigOptions {
   /** promised and service hours 24/7 (try the hospital machine at night) */
   alwaysOpen?: boolean;
+  /** the HQ the kiosk's link reports to (zizhu start's development HQ) */
+  hq?: { url: string; credentialsRef: string; heartbeatSeconds: number };
 }
 
 /** The back-office simulators a simulated kiosk talks to (backends/simulators.ts `startBackOffice`). */
@@ -71,6 +73,7 @@ export async function simConfigJson(sim: Pick<SimDescription, 'devicesConfig'>, 
     };
   }
   raw.staff = [{ id: SIM_STAFF.id, pin: simStaffPinHash() }];
+  if (options.hq) raw.hq = { ...options.hq };
   return raw;
 }
 

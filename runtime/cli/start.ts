@@ -9,9 +9,10 @@ import { agentDataDir } from '../agent-dirs.ts';
 import { ControlPortInUseError } from '../../hardware-sim/control-api.ts';
 import { defaultSimDir, startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
-import { readRunningSim, simKioskConfig, writeSimKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV, SIM_STAFF_PIN, type SimExample } from '../sim-config.ts';
+import { readRunningSim, simKioskConfig, writeSimKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV, SIM_STAFF_PIN, type SimConfigOptions, type SimExample } from '../sim-config.ts';
 import { startKioskProcess, type RunningKioskProcess } from '../kiosk-process.ts';
 import { pinnedNow } from '../../state-machines/deadlines.ts';
+import { startDevHq, type DevHq } from './start-hq.ts';
 
 /** epoch ms of an ISO 8601 time that names its offset (2026-12-03T21:40+08:00, …Z); null when it is not one */
 export function parseInstant(text: string): number | null {
@@ -32,7 +33,10 @@ const USAGE = `usage: zizhu start [--headless] [--kiosk gov-24h|hospital-lobby] 
   --always-open: the simulated machine keeps 24-hour hours (the hospital example opens 07:00–20:00
     Asia/Shanghai and shows its out-of-hours lockout otherwise, as it should)
   --at TIME: the simulated kiosk and back offices live at this instant (ISO 8601 with its offset, e.g.
-    2026-12-03T21:40+08:00), then run on from it: try the night lockout or the evening's slots by day`;
+    2026-12-03T21:40+08:00), then run on from it: try the night lockout or the evening's slots by day
+  HQ: an HQ server on an embedded SQLite file in the data directory, the kiosk enrolled and reporting
+  to it; the console's URL, user and password are printed. --no-hq: without it.
+  --fleet N: N simulated kiosks report to that HQ too (zizhu hq fleet-sim), so the console shows a city`;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -49,7 +53,7 @@ export function electronBinary(): string | undefined {
 const hasDisplay = () => Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) || process.platform === 'win32' || process.platform === 'darwin';
 
 export const startCommand: CliCommand = async (args, io) => {
-  const parsed = parseKioskArgs('start', USAGE, args, io, { 'always-open': { type: 'boolean' }, kiosk: { type: 'string' }, at: { type: 'string' } });
+  const parsed = parseKioskArgs('start', USAGE, args, io, { 'always-open': { type: 'boolean' }, kiosk: { type: 'string' }, at: { type: 'string' }, 'no-hq': { type: 'boolean' }, fleet: { type: 'string' } });
   if (parsed.exit !== undefined) return parsed.exit;
   const { values } = parsed;
   const example = (values.kiosk ?? 'gov-24h') as SimExample;
@@ -67,6 +71,12 @@ export const startCommand: CliCommand = async (args, io) => {
     return Exit.BAD_INPUT;
   }
   const now = at !== undefined ? pinnedNow(at) : undefined;
+  const withHq = values['no-hq'] !== true && !values.config;
+  const fleet = values.fleet !== undefined ? Number(values.fleet) : 0;
+  if (values.fleet !== undefined && !(Number.isInteger(fleet) && fleet >= 1 && fleet <= 100_000 && withHq)) {
+    io.err(`zizhu start: --fleet must be a number of kiosks from 1 to 100000 (and needs the HQ: not with --no-hq or --config), got "${values.fleet}"`);
+    return Exit.BAD_INPUT;
+  }
   const shellArg = values.shell ?? 'auto';
   if (!['auto', 'electron', 'chromium', 'none'].includes(shellArg)) {
     io.err(`zizhu start: --shell must be auto, electron, chromium or none, got "${shellArg}"`);
@@ -96,11 +106,13 @@ export const startCommand: CliCommand = async (args, io) => {
 
   let hw: RunningKioskHardware | undefined;
   let bo: BackOffice | undefined;
+  let hq: DevHq | undefined;
   let config: KioskConfig;
   let configFile: string | undefined = values.config;
   let controlUrl: string | undefined;
   const env = { ...process.env };
   const cleanup = async () => {
+    await hq?.close();
     await bo?.close();
     await hw?.close();
     locked.lock.release();
@@ -129,7 +141,16 @@ export const startCommand: CliCommand = async (args, io) => {
     env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
     process.env[SIM_PAYMENT_CREDENTIAL_ENV] ??= 'zizhu-sim';
     const backOffice = { urls: bo.urls, merchantId: bo.merchantId };
-    const simOptions = { alwaysOpen: values['always-open'] === true };
+    let simOptions: SimConfigOptions = { alwaysOpen: values['always-open'] === true };
+    if (withHq) {
+      const kiosk = await simKioskConfig(devices, example, backOffice, simOptions);
+      // the kiosk does not depend on HQ: one that cannot start is said, and the kiosk keeps its events locally
+      hq = await startDevHq({ dataDir, kiosk: { id: kiosk.id, site: kiosk.site, district: kiosk.district, address: kiosk.location }, fleet, log: (l) => io.err(l) }).catch((e: unknown) => {
+        io.err(`zizhu start: the HQ could not start (${(e as Error).message}); the kiosk runs without it and keeps its events in its journal`);
+        return undefined;
+      });
+      if (hq) simOptions = { ...simOptions, hq: hq.kioskLink };
+    }
     configFile = await writeSimKioskConfig(simDir, devices, example, backOffice, simOptions);
     config = await simKioskConfig(devices, example, backOffice, simOptions);
   } catch (e) {
@@ -145,6 +166,7 @@ export const startCommand: CliCommand = async (args, io) => {
     if (bo) io.out(`  back offices     provident fund ${bo.urls.providentFund}  HIS ${bo.urls.his}  payment ${bo.urls.payment}`);
     if (bo) io.out(`  staff PIN        ${SIM_STAFF_PIN} (the simulated kiosk's technician; "工作人员" on the screen)`);
     io.out(`  devices          zizhu doctor${configFile ? ` --config ${configFile}` : ''}`);
+    if (hq) io.out(`HQ console: ${hq.url} (user ${hq.consoleUser}, password ${hq.consolePassword})${fleet ? ` — with ${fleet} simulated kiosks` : ''}`);
   };
 
   if (shell === 'electron') {
