@@ -72,7 +72,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/**/*.tsx', 'renderer/**/*.ts'],
+    files: ['renderer/**/*.tsx', 'renderer/**/*.ts', 'hq/dashboard/**/*.tsx', 'hq/dashboard/**/*.ts'],
     plugins: { 'react-hooks': reactHooks },
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
