@@ -88,7 +88,8 @@ export const HqEvents = {
   /** a session ended: no personal data, only how far it got */
   'session.ended': z.object({
     sessionId: text(64),
-    service: ServiceNameSchema,
+    /** a service of contracts/bridge.ts's FlowServiceSchema (any name is kept: an older kiosk may know others) */
+    service: ServiceNameSchema.or(text(40)),
     outcome: text(40),
     lastStep: text(80),
     durationMs: epochMs,

@@ -81,7 +81,7 @@ describe('example configs', () => {
     });
     expect(c.promisedHours.timezone).toBe('Asia/Shanghai');
     expect(c.promisedHours.exceptions).toEqual([]);
-    expect(c.hq.heartbeatSeconds).toBe(30);
+    expect(c.hq?.heartbeatSeconds).toBe(30);
     expect(c.services.payment?.orderDeadlineSeconds).toBe(180);
     expect(c.agent.logLevel).toBe('info');
   });
@@ -195,7 +195,7 @@ describe('strictness: typos never pass silently', () => {
   });
 
   it('accepts plain http to loopback for HQ (simulators) and rejects an empty services object', () => {
-    expect(parseKioskConfig(withPatch((c) => (c.hq.url = 'http://127.0.0.1:8710'))).hq.url).toBe('http://127.0.0.1:8710');
+    expect(parseKioskConfig(withPatch((c) => (c.hq.url = 'http://127.0.0.1:8710'))).hq?.url).toBe('http://127.0.0.1:8710');
     expect(lines(issuesOf(withPatch((c) => (c.services = {}))))).toEqual([
       'services: no service configured; add providentFundStatement, hospitalRegistration and/or payment',
     ]);
@@ -283,7 +283,7 @@ describe('config text and files', () => {
   });
 
   it('gives schema errors the line of the offending value, and reports duplicate keys', () => {
-    const text = JSON.stringify(withPatch((c) => (c.hq.heartbeatSeconds = 1)), null, 2).replace('"district": "测试区",', '"district": "测试区",\n  "district": "别的区",');
+    const text = JSON.stringify(withPatch((c) => (c.hq.heartbeatSeconds = 0)), null, 2).replace('"district": "测试区",', '"district": "测试区",\n  "district": "别的区",');
     const err = (() => {
       try {
         parseKioskConfigText(text, 'dup.json');
@@ -295,9 +295,9 @@ describe('config text and files', () => {
     const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
     expect(err.issues).toEqual([
       { path: 'district', message: `duplicate key (first at line ${lineOf('测试区')}); JSON would keep only the last one`, line: lineOf('别的区'), column: 3 },
-      { path: 'hq.heartbeatSeconds', message: 'must be at least 5, got 1', line: lineOf('"heartbeatSeconds"'), column: 25 },
+      { path: 'hq.heartbeatSeconds', message: 'must be at least 1, got 0', line: lineOf('"heartbeatSeconds"'), column: 25 },
     ]);
-    expect(err.message).toContain(`hq.heartbeatSeconds: must be at least 5, got 1 (line ${lineOf('"heartbeatSeconds"')}, column 25)`);
+    expect(err.message).toContain(`hq.heartbeatSeconds: must be at least 1, got 0 (line ${lineOf('"heartbeatSeconds"')}, column 25)`);
   });
 
   it('throws a ConfigError for a missing file and for a directory', () => {

@@ -289,11 +289,14 @@ export type ServiceName = keyof z.output<typeof services>;
 
 // ───────────────────────────── HQ, back offices, UI ─────────────────────────────
 
+/** HQ: where the link posts the kiosk's events (the secret from `credentialsRef`: env:NAME or a 0600 file) */
 const hq = z.strictObject({
   url: secureUrl,
   credentialsRef,
-  heartbeatSeconds: z.number().int().min(5).max(3_600).default(30),
+  /** 1 s is for tests; a fleet uses tens of seconds (HQ calls a kiosk offline after 3 missed intervals) */
+  heartbeatSeconds: z.number().int().min(1).max(3_600).default(30),
 });
+export type HqConfig = z.output<typeof hq>;
 
 const backend = z.strictObject({
   url: httpUrl,
@@ -421,7 +424,8 @@ const kioskBase = z.strictObject({
   services,
   devices: devices.prefault({}),
   promisedHours,
-  hq,
+  /** absent: no HQ link; everything stays in the local journal */
+  hq: hq.optional(),
   backends: backends.prefault({}),
   ui: ui.prefault({}),
   agent: agent.prefault({}),

@@ -23,6 +23,10 @@ import { takeAgentLock } from './agent-lock.ts';
 import { agentDataDir, agentLogDir } from './agent-dirs.ts';
 import { agentStatusOf, startStatusEndpoint } from './status-endpoint.ts';
 import { faultEvent } from './hq-events.ts';
+import { startHqLink, kioskLockControl, type HqLink, type HqLinkOptions } from './hq-link/link.ts';
+import { heartbeatFacts } from './hq-link/heartbeat.ts';
+import { readFileSync } from 'node:fs';
+import { lifecycleView } from '../state-machines/lifecycle.machine.ts';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -66,7 +70,21 @@ export interface AgentOptions {
    * system clock; tests and `zizhu start --at` pin it (`pinnedNow`).
    */
   now?: Now;
+  /**
+   * The HQ link (started when the config has `hq`): where `env:NAME` secrets are read (default
+   * process.env), and for tests another fetch, request timeout and backoff.
+   */
+  hq?: Pick<HqLinkOptions, 'env' | 'fetch' | 'requestTimeoutMs' | 'backoff'>;
 }
+
+/** The agent's version (package.json), as `agent.started` tells HQ. */
+export const AGENT_VERSION: string = (() => {
+  try {
+    return String((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown }).version ?? 'unknown').slice(0, 40);
+  } catch {
+    return 'unknown';
+  }
+})();
 
 export interface AgentScreenOptions {
   /** bridge port on 127.0.0.1 (0 or absent: any free port) */
@@ -119,6 +137,8 @@ export interface RunningAgent {
   kiosk?: Kiosk;
   /** the renderer's server and WebSocket (only with `screen`); `bridge.url` is what a shell loads */
   bridge?: RunningBridge;
+  /** the link to HQ: `status()` says what it delivered, what waits, the last error, set-aside events, clock skew */
+  hqLink: HqLink;
   stop(): Promise<void>;
 }
 
@@ -175,6 +195,14 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
   }
   const { startup } = journal;
   log.info(`journal ${journalPath} open (schema v${startup.schemaVersion}, run ${startup.runId})`);
+  // once per start, first of this run's events; a kiosk lock journaled by the previous run is applied again below
+  const restoredLock = journal.hqLink.currentLock();
+  journal.outbox.enqueue('agent.started', {
+    uncleanPreviousRun: startup.uncleanShutdown !== null,
+    version: AGENT_VERSION,
+    heartbeatSeconds: config.hq?.heartbeatSeconds ?? 30,
+    remoteLocked: restoredLock !== undefined,
+  });
   if (startup.uncleanShutdown) {
     const u = startup.uncleanShutdown;
     const detail = `the previous agent run (pid ${u.pid}, started ${new Date(u.startedAt).toISOString()}) stopped without closing its journal; last seen ${new Date(u.lastSeenAt).toISOString()}`;
@@ -343,6 +371,12 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
       now,
       report: (type, payload) => journal.outbox.enqueue(type, payload),
       log,
+      // the kiosk lock survives a restart: journaled when it changes, applied again before anyone is served
+      ...(restoredLock ? { restoreLock: { reason: restoredLock.reason, by: restoredLock.by, staffId: restoredLock.staffId, commandId: restoredLock.commandId } } : {}),
+      onLockChange: (lock, unlockedBy) => {
+        if (lock) journal.hqLink.lock(lock);
+        else journal.hqLink.unlock(unlockedBy);
+      },
       ...(opts.screen.endedShowMs !== undefined ? { endedShowMs: opts.screen.endedShowMs } : {}),
       ports: {
         ...(idReader ? { idReader: idReader.link.name } : {}),
@@ -370,6 +404,25 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     throw e;
   }
 
+  const k = kiosk;
+  const hqLink = startHqLink({
+    config: config.hq,
+    kioskId: config.id,
+    journal,
+    log,
+    now,
+    ...opts.hq,
+    heartbeat: () =>
+      heartbeatFacts({
+        config,
+        now,
+        ...(k ? { lifecycle: () => lifecycleView(k.lifecycle.getSnapshot()) } : {}),
+        devices: () => latestHealth,
+        backends: () => latestBackends,
+      }),
+    ...(k ? { kiosk: kioskLockControl(k) } : {}),
+  });
+
   const names = (Object.keys(config.devices) as DeviceName[]).join(', ') || 'none';
   log.info(`agent for ${config.id} running; devices: ${names}${flows ? '; flows ready' : ''}`);
 
@@ -388,9 +441,12 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     ...(notifyReceiver ? { notifyReceiver } : {}),
     ...(kiosk ? { kiosk } : {}),
     ...(bridge ? { bridge } : {}),
+    hqLink,
     async stop() {
       if (stopped) return;
       stopped = true;
+      // a batch in flight ends first (delivered, or left for the next start); commands still running resume then
+      await hqLink.stop();
       clearInterval(heartbeat);
       pruning.stop();
       await bridge?.close();

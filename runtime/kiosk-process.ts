@@ -126,6 +126,9 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     if (shell) {
       shell.on('problem', onProblem);
       await shell.load(bridge.url);
+      // HQ's reload-screen command: the shell reloads the page (it lands on the same step)
+      const s = shell;
+      agent.hqLink.provideScreenReload(() => s.reload('HQ asked for a reload (reload-screen)'));
       watchdog = new ScreenWatchdog({
         bridge,
         shell,
@@ -150,6 +153,7 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
       if (stopped) return;
       stopped = true;
       watchdog?.stop();
+      agent.hqLink.provideScreenReload(undefined);
       bridge.off('painted', firstPaint);
       shell?.off('problem', onProblem);
       await shell?.close(reason).catch((e: unknown) => agent.log.warn(`shell close: ${(e as Error).message}`));

@@ -73,7 +73,9 @@ export async function simConfigJson(sim: Pick<SimDescription, 'devicesConfig'>, 
     };
   }
   raw.staff = [{ id: SIM_STAFF.id, pin: simStaffPinHash() }];
+  // the example's HQ (a real secret file) is not this simulated kiosk's: only zizhu start's development HQ, when given
   if (options.hq) raw.hq = { ...options.hq };
+  else delete raw.hq;
   return raw;
 }
 

@@ -9,6 +9,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FaultCode } from '../contracts/faults.ts';
 import type { DeviceName } from './device-faults.ts';
 import type { RunningAgent } from './agent.ts';
+import type { HqLinkStatus } from './hq-link/link.ts';
 
 export interface AgentStatus {
   pid: number;
@@ -17,6 +18,8 @@ export interface AgentStatus {
   /** the kiosk lifecycle's status (e.g. inService, outOfService), when the agent has a screen */
   kiosk?: string;
   devices: { device: DeviceName; link: string; faults: Problem[]; warnings: Problem[] }[];
+  /** the link to HQ: last delivery, backlog, last error, set-aside events, clock skew */
+  hqLink?: HqLinkStatus;
 }
 type Problem = { code: FaultCode; detail: string };
 
@@ -27,7 +30,7 @@ export interface StatusEndpoint {
 }
 
 /** What the endpoint answers for `agent`: every configured device as the agent sees it now. */
-export function agentStatusOf(agent: Pick<RunningAgent, 'config' | 'devices' | 'faults' | 'kiosk'>, startedAt: string): AgentStatus {
+export function agentStatusOf(agent: Pick<RunningAgent, 'config' | 'devices' | 'faults' | 'kiosk'> & Partial<Pick<RunningAgent, 'hqLink'>>, startedAt: string): AgentStatus {
   const present = agent.faults.snapshot();
   const of = (device: DeviceName, severity: 'fault' | 'warning') => present.filter((p) => p.device === device && p.severity === severity).map(({ code, detail }) => ({ code, detail }));
   return {
@@ -41,6 +44,7 @@ export function agentStatusOf(agent: Pick<RunningAgent, 'config' | 'devices' | '
       faults: of(device, 'fault'),
       warnings: of(device, 'warning'),
     })),
+    ...(agent.hqLink ? { hqLink: agent.hqLink.status() } : {}),
   };
 }
 

@@ -40,6 +40,7 @@ import { printReceiptActor, type FlowPrinter } from './print-actors.ts';
 import { providentFundImplementations } from './provident-fund-actors.ts';
 import { registrationActors } from './registration-actors.ts';
 import { TransitionWrites } from './transition-writes.ts';
+import { stepOf } from '../recovery/recovery.ts';
 
 /** Session `service` names (the config's service keys). */
 export type FlowService = 'hospitalRegistration' | 'providentFundStatement';
@@ -172,6 +173,20 @@ export function createFlowRuntime(o: FlowRuntimeOptions): FlowRuntime {
     onTransition: (id) => {
       const s = live.get(id);
       if (s && o.onTransition) o.onTransition(s);
+    },
+    // every session's end is told to HQ, in the transaction that ends it (no personal data: how far it got)
+    onEnded: ({ record, outcome, lastState }) => {
+      try {
+        journal.outbox.enqueue('session.ended', {
+          sessionId: record.id,
+          service: record.service as FlowService,
+          outcome: outcome.slice(0, 40),
+          lastStep: stepOf(lastState).slice(0, 80),
+          durationMs: Math.max(0, (record.endedAt ?? record.updatedAt) - record.startedAt),
+        });
+      } catch (e) {
+        log.error(`session ${record.id}: its end could not be queued for HQ: ${(e as Error).message}`);
+      }
     },
   });
 

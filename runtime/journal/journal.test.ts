@@ -56,7 +56,7 @@ describe('opening the journal', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(['journal_incidents', 'outbox', 'outbox_counter', 'payments', 'print_jobs', 'runs', 'schema_migrations', 'session_events', 'sessions']);
+    expect(tables).toEqual(['hq_commands', 'journal_incidents', 'kiosk_locks', 'outbox', 'outbox_counter', 'payments', 'print_jobs', 'runs', 'schema_migrations', 'session_events', 'sessions']);
     db.close();
   });
 

@@ -28,10 +28,12 @@ import { PersonalDataSeal } from './personal-data.ts';
 import { ensurePrivateDir, ensurePrivateFile, tightenFile } from '../private-files.ts';
 import { PaymentJournal, PrintJobJournal, SessionJournal, type Clock, type JournalContext } from './records.ts';
 import { Outbox } from './outbox.ts';
+import { HqLinkJournal } from './hq-link-journal.ts';
 
 export * from './errors.ts';
 export * from './records.ts';
 export * from './outbox.ts';
+export * from './hq-link-journal.ts';
 export { LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
 
 export interface JournalOptions {
@@ -191,6 +193,8 @@ export class Journal {
   readonly printJobs: PrintJobJournal;
   readonly payments: PaymentJournal;
   readonly outbox: Outbox;
+  /** the HQ link's commands and the kiosk lock (runtime/hq-link/) */
+  readonly hqLink: HqLinkJournal;
   readonly startup: JournalStartup;
   private closed = false;
   private readonly runId: string;
@@ -231,6 +235,7 @@ export class Journal {
     this.printJobs = new PrintJobJournal(context);
     this.payments = new PaymentJournal(context);
     this.outbox = new Outbox(context);
+    this.hqLink = new HqLinkJournal(context, this.outbox);
 
     const uncleanShutdown = context.tx(() => {
       const at = now();
@@ -309,6 +314,8 @@ export class Journal {
       printJobs: c.recordsFinishedBefore === undefined ? 0 : this.db.prepare('DELETE FROM print_jobs WHERE finished_at IS NOT NULL AND finished_at < ?').run(c.recordsFinishedBefore).changes,
       outbox: c.outboxDeliveredBefore === undefined ? 0 : this.outbox.prune(c.outboxDeliveredBefore),
     }));
+    // finished HQ commands and lifted kiosk locks go with the delivered HQ events
+    if (c.outboxDeliveredBefore !== undefined) this.hqLink.prune(c.outboxDeliveredBefore);
     // a reader elsewhere (a support tool) may keep the WAL from being emptied now; the next prune does it
     if (Object.values(counts).some((n) => n > 0)) this.db.pragma('wal_checkpoint(TRUNCATE)');
     return counts;

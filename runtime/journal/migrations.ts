@@ -115,6 +115,38 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO outbox_counter (id, last_seq) SELECT 1, coalesce(max(seq), 0) FROM outbox;
     `,
   },
+  {
+    version: 3,
+    name: 'HQ link: events set aside (HQ refused them), the commands HQ sent and what came of them, the kiosk lock',
+    sql: `
+      ALTER TABLE outbox ADD COLUMN set_aside_at INTEGER;
+      DROP INDEX IF EXISTS outbox_pending;
+      CREATE INDEX outbox_pending ON outbox (seq) WHERE delivered_at IS NULL AND set_aside_at IS NULL;
+
+      CREATE TABLE hq_commands (
+        id           TEXT PRIMARY KEY,
+        type         TEXT NOT NULL,
+        args         TEXT NOT NULL CHECK (json_valid(args)),
+        received_at  INTEGER NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+        detail       TEXT,
+        finished_at  INTEGER
+      );
+      CREATE INDEX hq_commands_running ON hq_commands (received_at) WHERE status = 'running';
+
+      CREATE TABLE kiosk_locks (
+        id           TEXT PRIMARY KEY,
+        reason       TEXT NOT NULL,
+        by           TEXT NOT NULL CHECK (by IN ('hq', 'staff')),
+        staff_id     TEXT,
+        command_id   TEXT,
+        locked_at    INTEGER NOT NULL,
+        unlocked_at  INTEGER,
+        unlocked_by  TEXT
+      );
+      CREATE UNIQUE INDEX kiosk_locks_current ON kiosk_locks ((1)) WHERE unlocked_at IS NULL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

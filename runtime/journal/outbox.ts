@@ -23,6 +23,8 @@ export interface OutboxRecord<K extends HqEventType = HqEventType> {
   claimedUntil: number | null;
   lastError: string | null;
   deliveredAt: number | null;
+  /** HQ refused this one event (400 naming it): kept with the error in `lastError`, never sent again */
+  setAsideAt: number | null;
 }
 
 interface OutboxRow {
@@ -36,6 +38,7 @@ interface OutboxRow {
   claimed_until: number | null;
   last_error: string | null;
   delivered_at: number | null;
+  set_aside_at: number | null;
 }
 
 const outboxFromRow = (r: OutboxRow): OutboxRecord => ({
@@ -49,6 +52,7 @@ const outboxFromRow = (r: OutboxRow): OutboxRecord => ({
   claimedUntil: r.claimed_until,
   lastError: r.last_error,
   deliveredAt: r.delivered_at,
+  setAsideAt: r.set_aside_at ?? null,
 });
 
 /** The event as it travels to HQ (`at` is the kiosk's clock when it was journaled). */
@@ -72,6 +76,10 @@ export class Outbox {
   private readonly release: Statement;
   private readonly counts: Statement<[], { pending: number; oldest: number | null }>;
   private readonly pruneDelivered: Statement;
+  private readonly head: Statement<[{ limit: number }], OutboxRow>;
+  private readonly markSetAside: Statement;
+  private readonly setAsideRows: Statement<[{ limit: number }], OutboxRow>;
+  private readonly listeners = new Set<(r: OutboxRecord) => void>();
 
   constructor(private readonly j: JournalContext) {
     const db = j.db;
@@ -80,15 +88,19 @@ export class Outbox {
     this.byId = db.prepare('SELECT * FROM outbox WHERE id = ?');
     // in seq order: HQ applies events in the order they happened
     this.due = db.prepare(
-      `SELECT * FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
+      `SELECT * FROM outbox WHERE delivered_at IS NULL AND set_aside_at IS NULL AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
        ORDER BY seq LIMIT @limit`,
     );
     this.lease = db.prepare('UPDATE outbox SET claimed_until = @until, attempts = attempts + 1 WHERE id = @id');
     this.markDelivered = db.prepare('UPDATE outbox SET delivered_at = @at, claimed_until = NULL WHERE id = @id AND delivered_at IS NULL');
     this.markFailed = db.prepare('UPDATE outbox SET claimed_until = NULL, last_error = @error, next_attempt_at = @next WHERE id = @id AND delivered_at IS NULL');
     this.release = db.prepare('UPDATE outbox SET claimed_until = NULL WHERE claimed_until IS NOT NULL AND delivered_at IS NULL');
-    this.counts = db.prepare('SELECT count(*) AS pending, min(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL');
-    this.pruneDelivered = db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?');
+    this.counts = db.prepare('SELECT count(*) AS pending, min(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL AND set_aside_at IS NULL');
+    // set-aside events go with the delivered ones: HQ was told (the link's status, the log) and refused them
+    this.pruneDelivered = db.prepare('DELETE FROM outbox WHERE (delivered_at IS NOT NULL AND delivered_at < @before) OR (set_aside_at IS NOT NULL AND set_aside_at < @before)');
+    this.head = db.prepare('SELECT * FROM outbox WHERE delivered_at IS NULL AND set_aside_at IS NULL ORDER BY seq LIMIT @limit');
+    this.markSetAside = db.prepare('UPDATE outbox SET set_aside_at = @at, claimed_until = NULL, last_error = @error WHERE id = @id AND delivered_at IS NULL');
+    this.setAsideRows = db.prepare('SELECT * FROM outbox WHERE set_aside_at IS NOT NULL ORDER BY seq DESC LIMIT @limit');
   }
 
   /**
@@ -106,11 +118,86 @@ export class Outbox {
     }
     const id = options.id ?? randomUUID();
     const text = toJson(`outbox ${kind} payload`, parsed.data);
-    return this.j.tx(() => {
+    const record = this.j.tx(() => {
       const seq = this.nextSeq.get()!.last_seq;
       this.insert.run({ id, seq, kind, payload: text, at: this.j.now() });
       return this.get(id) as OutboxRecord<K>;
     });
+    for (const l of this.listeners) {
+      try {
+        l(record);
+      } catch {
+        // a listener's trouble is not the caller's: the event is journaled either way
+      }
+    }
+    return record;
+  }
+
+  /**
+   * Call `listener` after every enqueue (the HQ link wakes on it, so a fault goes out at once).
+   * It runs synchronously, possibly inside the caller's transaction: defer real work. Returns the
+   * function that removes it.
+   */
+  onEnqueue(listener: (r: OutboxRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /**
+   * The HQ link's claim: the oldest undelivered events in seq order — whatever their own retry
+   * time, the link's backoff is link-wide, so a later event never overtakes an earlier one — up to
+   * `limit` events and `maxBytes` of their JSON (at least one). Nothing while the oldest is leased
+   * (a batch in flight). Each is leased for `leaseMs` and its attempt counted.
+   */
+  claimNext(options: { limit: number; maxBytes: number; leaseMs?: number }): OutboxRecord[] {
+    const leaseMs = options.leaseMs ?? 30_000;
+    return this.j.tx(() => {
+      const now = this.j.now();
+      const rows = this.head.all({ limit: options.limit });
+      if (rows.length === 0 || (rows[0]!.claimed_until !== null && rows[0]!.claimed_until > now)) return [];
+      const out: OutboxRecord[] = [];
+      let bytes = 0;
+      for (const row of rows) {
+        if (row.claimed_until !== null && row.claimed_until > now) break;
+        const r = outboxFromRow(row);
+        const size = Buffer.byteLength(JSON.stringify(toHqEvent(r))) + 1;
+        if (out.length > 0 && bytes + size > options.maxBytes) break;
+        bytes += size;
+        this.lease.run({ id: r.id, until: now + leaseMs });
+        out.push({ ...r, attempts: r.attempts + 1, claimedUntil: now + leaseMs });
+      }
+      return out;
+    });
+  }
+
+  /** HQ acknowledged these events (one transaction). */
+  deliveredAll(ids: readonly string[]): void {
+    this.j.tx(() => {
+      const at = this.j.now();
+      for (const id of ids) this.markDelivered.run({ id, at });
+    });
+  }
+
+  /** The batch did not get through: release the leases (to be claimed again, in order), noting why. */
+  releaseAll(ids: readonly string[], error: string): void {
+    this.j.tx(() => {
+      const now = this.j.now();
+      for (const id of ids) this.markFailed.run({ id, error: error.slice(0, 1_000), next: now });
+    });
+  }
+
+  /** HQ refused this one event: keep it with the reason, never send it again (it must not block the queue). */
+  setAside(id: string, error: string): OutboxRecord {
+    return this.j.tx(() => {
+      this.get(id);
+      this.markSetAside.run({ id, at: this.j.now(), error: error.slice(0, 1_000) });
+      return this.get(id);
+    });
+  }
+
+  /** The latest events set aside, newest first. */
+  setAsideEvents(limit = 20): OutboxRecord[] {
+    return this.setAsideRows.all({ limit }).map(outboxFromRow);
   }
 
   /**
@@ -163,8 +250,8 @@ export class Outbox {
     return { pending: r.pending, oldestCreatedAt: r.oldest };
   }
 
-  /** Delete delivered events older than `before` (epoch ms). Returns how many. */
+  /** Delete events delivered (or set aside) before `before` (epoch ms). Returns how many. */
   prune(before: number): number {
-    return this.j.tx(() => this.pruneDelivered.run(before).changes);
+    return this.j.tx(() => this.pruneDelivered.run({ before }).changes);
   }
 }

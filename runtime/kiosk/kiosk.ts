@@ -28,6 +28,7 @@ import { nextNearbyChange } from './nearby.ts';
 import { verifyStaffPin } from './staff-pin.ts';
 import type { HqEventPayload, HqEventType } from '../../contracts/hq.ts';
 import { faultEvent } from '../hq-events.ts';
+import { LockoutTracker, type LockOriginBy } from '../hq-link/lockout.ts';
 
 export interface KioskLog {
   info(message: string, meta?: unknown): void;
@@ -63,6 +64,22 @@ export interface KioskOptions {
   recentPrintJobs?: () => PrintJobRecord[];
   /** the ID reader: a card already laid down is read when a session starts; one left on it is mentioned */
   idReader?: IdCardPresence;
+  /** the lock the previous run left on (from the journal): applied at start, before the kiosk takes anyone */
+  restoreLock?: { reason: string } & LockOrigin;
+  /** the lock was put on or replaced (`lock`), or lifted (null, by `unlockedBy`): journal it so it survives a restart */
+  onLockChange?: (lock: KioskLock | null, unlockedBy: string) => void;
+}
+
+/** Who put the kiosk lock on: HQ (its `lock` command) or staff on the maintenance screen. */
+export interface LockOrigin {
+  by: LockOriginBy;
+  staffId?: string | null;
+  commandId?: string | null;
+}
+/** The kiosk lock as the lifecycle holds it, with who put it on. */
+export interface KioskLock extends LockOrigin {
+  reason: string;
+  at: number;
 }
 
 export type HandleResult = { ok: true } | { ok: false; code: string; words: Words };
@@ -114,6 +131,11 @@ export class Kiosk extends EventEmitter {
   private maintenance = { lastTestPrint: null as { at: number; ok: boolean; fault: string | null; words: Words | null } | null, testPrintRunning: false, paperReloadedAt: null as number | null };
   private closed = false;
   private readonly printing: PrinterProgress;
+  private lockOrigin: LockOrigin = { by: 'hq' };
+  private unlockBy = 'hq';
+  private lastLock: { reason: string; at: number } | null = null;
+  private lastStatus: string | null = null;
+  private readonly lockouts = new LockoutTracker();
 
   constructor(private readonly o: KioskOptions) {
     super();
@@ -131,12 +153,24 @@ export class Kiosk extends EventEmitter {
       },
     });
     this.lifecycle = createActor(machine, { input: { config: o.config } });
-    this.lifecycle.subscribe({ next: () => this.queuePush(), error: (e) => this.log?.error(`kiosk lifecycle failed: ${(e as Error).message}`) });
+    this.lifecycle.subscribe({
+      next: () => {
+        this.afterTransition();
+        this.queuePush();
+      },
+      error: (e) => this.log?.error(`kiosk lifecycle failed: ${(e as Error).message}`),
+    });
     this.lifecycle.on('*', (e) => this.onLifecycleEmitted(e as LifecycleEmitted));
   }
 
   start(): this {
     this.lifecycle.start();
+    // a lock that survived a restart is on before the self-test ends: the first routed screen is the locked one
+    if (this.o.restoreLock) {
+      const { reason, ...origin } = this.o.restoreLock;
+      this.log?.info(`kiosk lock from before the restart applied again (${origin.by}): ${reason}`);
+      this.remoteLock(reason, origin);
+    }
     this.queuePush();
     return this;
   }
@@ -168,11 +202,14 @@ export class Kiosk extends EventEmitter {
     if (this.session?.hosted.id === s.id) this.queuePush();
   }
 
-  /** HQ's remote lock / unlock. */
-  remoteLock(reason: string): void {
+  /** Lock the kiosk (HQ's `lock`, or staff): the lifecycle waits for the running session. */
+  remoteLock(reason: string, origin: LockOrigin = { by: 'hq' }): void {
+    this.lockOrigin = origin;
     this.lifecycle.send({ type: 'REMOTE_LOCK', reason });
   }
-  remoteUnlock(): void {
+  /** Lift the lock (`by`: 'hq', 'staff:<id>'). */
+  remoteUnlock(by = 'hq'): void {
+    this.unlockBy = by;
     this.lifecycle.send({ type: 'REMOTE_UNLOCK' });
   }
 
@@ -250,13 +287,13 @@ export class Kiosk extends EventEmitter {
       case 'LOCK_KIOSK': {
         if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
         const who = snap.context.maintenance?.staffId ?? 'staff';
-        this.lifecycle.send({ type: 'REMOTE_LOCK', reason: e.reason?.trim() || `现场锁定（${who}）` });
+        this.remoteLock(e.reason?.trim() || `现场锁定（${who}）`, { by: 'staff', staffId: snap.context.maintenance?.staffId ?? null });
         this.o.report?.('maintenance.locked', { staffId: who });
         return { ok: true };
       }
       case 'UNLOCK_KIOSK':
         if (!inMaintenance) return refuse('NOT_IN_MAINTENANCE', '请先进入维护', 'Enter maintenance first');
-        this.lifecycle.send({ type: 'REMOTE_UNLOCK' });
+        this.remoteUnlock(`staff:${snap.context.maintenance?.staffId ?? 'unknown'}`);
         this.o.report?.('maintenance.unlocked', { staffId: snap.context.maintenance?.staffId ?? null });
         return { ok: true };
       default:
@@ -376,6 +413,25 @@ export class Kiosk extends EventEmitter {
       },
     );
     return { ok: true };
+  }
+
+  /** After each lifecycle transition (snapshot settled): journal a lock change, tell HQ of lockouts. */
+  private afterTransition(): void {
+    if (this.closed) return;
+    const snap = this.lifecycle.getSnapshot();
+    const lock = snap.context.remoteLock;
+    if (lock !== this.lastLock) {
+      this.lastLock = lock;
+      try {
+        this.o.onLockChange?.(lock ? { ...this.lockOrigin, reason: lock.reason, at: lock.at } : null, this.unlockBy);
+      } catch (e) {
+        this.log?.error(`the kiosk lock could not be journaled: ${(e as Error).message}`);
+      }
+    }
+    if (snap.context.status !== this.lastStatus) {
+      this.lastStatus = snap.context.status;
+      for (const ev of this.lockouts.changed(lifecycleView(snap), this.lockOrigin.by)) this.o.report?.(...ev);
+    }
   }
 
   private onLifecycleEmitted(e: LifecycleEmitted): void {

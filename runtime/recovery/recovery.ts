@@ -34,7 +34,6 @@
 import type { His } from '../../backends/his/types.ts';
 import type { PaymentGateway, PaymentNotification } from '../../backends/payment/types.ts';
 import { FaultCode } from '../../contracts/faults.ts';
-import type { HqEventPayload } from '../../contracts/hq.ts';
 import type { Journal, PaymentRecord, SessionRecord } from '../journal/journal.ts';
 import { FINAL_PAYMENT_STATES } from '../journal/journal.ts';
 import type { FlowLog } from '../flows/log.ts';
@@ -153,7 +152,7 @@ export class Recovery {
         journal.sessions.end(s.id, { outcome: 'recovered', state: scrubbed, event: { type: 'zizhu.session.recovered', step: facts.step } });
         journal.outbox.enqueue('session.ended', {
           sessionId: s.id,
-          service: s.service as HqEventPayload<'session.ended'>['service'],
+          service: s.service,
           outcome: 'recovered',
           lastStep: facts.step,
           durationMs: Math.max(0, s.updatedAt - s.startedAt),

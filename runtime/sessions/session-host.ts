@@ -34,6 +34,12 @@ export interface SessionHostOptions {
   inTransaction?: (sessionId: string) => void;
   /** after every journaled transition of the session's root or child machines (the screen is pushed from here) */
   onTransition?: (sessionId: string) => void;
+  /**
+   * Runs inside the transaction that ends the session (after its end is written): the place for the
+   * record of the end that must commit with it (HQ's `session.ended`). `lastState` is the root's
+   * persisted snapshot before its final transition (the step it got to).
+   */
+  onEnded?: (ended: { record: SessionRecord; outcome: string; lastState: unknown }) => void;
 }
 
 /** Sent to a restored session's actor right after it starts (see state-machines/README.md). */
@@ -124,6 +130,9 @@ export class SessionHost {
             fn();
           })
         : fn();
+    const onEnded = this.opts.onEnded;
+    // the root's snapshot before the transition at hand (the step a session ended at)
+    let lastState: unknown;
 
     const inspect = (ev: InspectionEvent) => {
       const root = rootRef.actor;
@@ -145,17 +154,23 @@ export class SessionHost {
       if (snapshot.status === 'done' || snapshot.status === 'error' || snapshot.status === 'stopped') {
         ended = true;
         const outcome = snapshot.status === 'done' ? outcomeOf(snapshot.output) : snapshot.status === 'error' ? 'failed' : 'stopped';
-        write(() => together(id, () => this.journal.sessions.end(id, { outcome, state, event })));
+        const end = () => {
+          const record = this.journal.sessions.end(id, { outcome, state, event });
+          onEnded?.({ record, outcome, lastState });
+        };
+        write(() => (onEnded ? this.journal.transaction(() => together(id, end)) : together(id, end)));
         resolveEnded(outcome);
         this.opts.onTransition?.(id);
         return;
       }
       write(() => together(id, () => this.journal.sessions.record(id, { event, state })));
+      lastState = state;
       this.opts.onTransition?.(id);
     };
 
     const actor = createActor(machine, { ...actorOpts, inspect } as never) as ReturnType<typeof createActor<M>>;
     rootRef.actor = actor;
+    lastState = actor.getPersistedSnapshot();
     if (!restored) {
       const record = this.journal.sessions.start({ service, state: actor.getPersistedSnapshot(), ...(sessionId ? { id: sessionId } : {}) });
       sessionId = record.id;
