@@ -92,6 +92,8 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     ...(clients ? { backOffice: { clients, ...(notifyPort !== undefined ? { notifyPort } : {}) } } : {}),
     screen: { ...(o.bridgePort !== undefined ? { port: o.bridgePort } : {}), ...(o.screenTakeover ? { takeover: true } : {}) },
     ...(o.now ? { now: o.now } : {}),
+    // the HQ link reads its `env:` secret from the same environment as the back offices'
+    ...(o.env ? { hq: { env: o.env } } : {}),
   });
   const bridge = agent.bridge!;
   const startedAt = Date.now();

@@ -17,6 +17,8 @@ import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk
 import type { Now } from '../../state-machines/deadlines.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 
+const HQ_SECRET_ENV = 'ZIZHU_E2E_HQ_SECRET';
+
 export { NOON_SHANGHAI, NIGHT_SHANGHAI, LATE_EVENING_SHANGHAI, shanghaiDay } from '../pinned-clock.ts';
 
 export interface KioskStack {
@@ -36,24 +38,37 @@ export interface KioskStack {
  * kiosk's hours, "today" and deadlines and the back offices' "today" and slots all read this clock,
  * never the wall clock, so a test sees the same day and hour whenever the suite runs.
  */
-export async function startKioskStack(o: { example: SimExample; patch?: (raw: Record<string, unknown>) => void; payment?: PaymentSimOptions; at?: number }): Promise<KioskStack> {
+export async function startKioskStack(o: {
+  example: SimExample;
+  patch?: (raw: Record<string, unknown>) => void;
+  payment?: PaymentSimOptions;
+  at?: number;
+  /** report to this HQ (its secret reaches the link through an env: reference, as on a real kiosk) */
+  hq?: { url: string; secret: string; heartbeatSeconds?: number };
+  /** the agent's own screen: Debian Chromium, headless (default none: the test's page is the screen) */
+  shell?: 'none' | 'chromium';
+  /** a clock shared with something else the test starts (an HQ); default pinned at `at` */
+  now?: Now;
+}): Promise<KioskStack> {
   const dir = await mkdtemp(join(tmpdir(), 'zizhu-e2e-'));
-  const now = pinnedNow(o.at ?? NOON_SHANGHAI);
+  const now = o.now ?? pinnedNow(o.at ?? NOON_SHANGHAI);
   const hw = await startKioskHardware({ dir: join(dir, 'sim') });
   const bo = await startBackOffice({ now, payment: { refundProcessingMs: 10, ...o.payment } });
   let kiosk: RunningKioskProcess;
   try {
     const raw = await simConfigJson(hw.describe(), o.example, { urls: bo.urls, merchantId: bo.merchantId });
+    if (o.hq) raw.hq = { url: o.hq.url, credentialsRef: `env:${HQ_SECRET_ENV}`, heartbeatSeconds: o.hq.heartbeatSeconds ?? 1 };
     o.patch?.(raw);
     const config = parseKioskConfig(raw, `${o.example} for the e2e test`);
     kiosk = await startKioskProcess({
       config,
-      shell: 'none',
+      shell: o.shell ?? 'none',
+      ...(o.shell === 'chromium' ? { headless: true, developmentNoSandbox: true } : {}),
       dataDir: join(dir, 'data'),
       logDir: join(dir, 'log'),
       console: false,
       now,
-      env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'e2e' },
+      env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'e2e', ...(o.hq ? { [HQ_SECRET_ENV]: o.hq.secret } : {}) },
     });
   } catch (e) {
     await bo.close();
