@@ -3,6 +3,7 @@
  * account; the password is the first line of stdin (never an argument: it would sit in the shell's
  * history and in `ps`). Exit 0 created, 2 bad input or a taken name, 1 anything else.
  */
+import { defaultHqDbUrl } from '../server/db/default-path.ts';
 import { parseArgs } from 'node:util';
 import { RoleSchema, ROLES } from '../../contracts/hq-api.ts';
 import { createUser, MIN_PASSWORD_LENGTH, PasswordSchema, UserExistsError, UserNameSchema } from '../server/auth/index.ts';
@@ -14,8 +15,6 @@ export interface UserAddIo {
   err(line: string): void;
 }
 
-/** Until helper A's `zizhu hq` settles its default, the same relative file name. */
-export const DEFAULT_HQ_DB_URL = 'sqlite:zizhu-hq.db';
 
 const USAGE = `usage: zizhu hq user add NAME --role ${ROLES.join('|')} [--db sqlite:PATH]   (the password is read from stdin, first line)`;
 const MAX_LINE = 4096;
@@ -84,7 +83,7 @@ export async function userAddCommand(args: string[], io: UserAddIo, stdin: NodeJ
     return 2;
   }
 
-  const url = values.db ?? DEFAULT_HQ_DB_URL;
+  const url = values.db ?? defaultHqDbUrl();
   let db: Awaited<ReturnType<typeof openHqDb>>;
   try {
     db = await openHqDb(url);

@@ -16,6 +16,11 @@ usage:
   zizhu decode printer-status [--request HEX] HEX  decode a printer status / ASB / completion reply
   zizhu soak payments --iterations N [--seed S] [--json]  N hospital registrations while the agent is
                                                  SIGKILLed and restarted; audits money and bookings
+  zizhu hq [--port P] [--host H] [--db sqlite:PATH]  the HQ server: kiosk ingest, alarms, console, /metrics
+  zizhu hq enroll --kiosk ID [--db …] [--site S --district D --address A --lat N --lng N] [--rotate]
+                                                 enroll a kiosk at HQ; prints its secret once, on the last line
+  zizhu hq user add NAME --role viewer|operator|admin [--db …]  an HQ console account (password on stdin)
+  zizhu hq help                                  every HQ command
 
 exit codes: 0 ok, 1 a device or check reported a fault, 2 bad input or usage`;
 

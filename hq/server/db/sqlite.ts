@@ -1,0 +1,89 @@
+/**
+ * The one place that knows HQ's store is SQLite: the URL form, the file's place, the pragmas.
+ * (PostgreSQL, later, is a second dialect helper beside this one; nothing else changes.)
+ */
+import { dirname, resolve } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
+
+export interface SqliteTarget {
+  /** absolute path, or null for `sqlite::memory:` */
+  file: string | null;
+}
+
+export class HqDbUrlError extends Error {
+  override readonly name = 'HqDbUrlError';
+}
+
+/** `sqlite:PATH` (relative to the working directory) or `sqlite::memory:`. */
+export function parseSqliteUrl(url: string): SqliteTarget {
+  if (!url.startsWith('sqlite:')) throw new HqDbUrlError(`unsupported database URL "${url}": use sqlite:PATH or sqlite::memory:`);
+  const rest = url.slice('sqlite:'.length);
+  if (rest === ':memory:') return { file: null };
+  const path = rest.startsWith('//') ? rest.replace(/^\/\/+/, '/') : rest;
+  if (!path) throw new HqDbUrlError(`database URL "${url}" names no file: use sqlite:PATH`);
+  return { file: resolve(path) };
+}
+
+/** Make `dir` and its missing parents, each 0700 (whatever the umask); existing ones are left as they are. */
+export function makePrivateDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  makePrivateDirs(dirname(dir));
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return;
+  }
+  chmodSync(dir, 0o700);
+}
+
+export type Durability = 'full' | 'normal';
+
+/**
+ * The dialect over one better-sqlite3 connection in WAL mode. `full` (default) syncs every commit:
+ * an answered ingest survives a power cut, which is what lets the kiosk forget the events.
+ * `normal` survives a crashed HQ process but not a power cut (faster; benchmarks say which).
+ */
+export function sqliteDialect(target: SqliteTarget, durability: Durability = 'full'): { dialect: Dialect; raw: Database.Database } {
+  if (target.file) {
+    makePrivateDirs(dirname(target.file));
+    // it holds sealed kiosk secrets and password hashes: a new file is HQ's alone (SQLite gives -wal and -shm the same mode)
+    try {
+      closeSync(openSync(target.file, 'wx', 0o600));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  const raw = new Database(target.file ?? ':memory:');
+  if (target.file) raw.pragma('journal_mode = WAL');
+  raw.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('cache_size = -32000'); // 32 MB: the events' id index is written at random places
+  return { dialect: new SqliteDialect({ database: cachedStatements(raw) }), raw };
+}
+
+/**
+ * kysely's SQLite driver prepares every query afresh; HQ runs the same few shapes thousands of times
+ * a second, so prepared statements are kept (bounded, least recently used out). Safe because the
+ * driver runs one query at a time on its one connection and never streams here.
+ */
+export function cachedStatements(raw: Database.Database, max = 500): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = raw.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * One ingest batch, applied in one transaction: the nonce (a replay is refused), duplicates
+ * (an event id seen before; a heartbeat by its seq, since heartbeats are not stored), the link's
+ * sequence, each event's effect (alarms, sessions, commands, the kiosk's current state and its
+ * history), the events themselves, and the commands handed out in the answer.
+ */
+import { FaultCode } from '../../../contracts/faults.ts';
+import { kioskStateOf } from '../../../contracts/hq-api.ts';
+import type { KioskStatusName } from '../../../contracts/bridge.ts';
+import type { HqCommand, HqEvent } from '../../../contracts/hq.ts';
+import { clearAlarmFromKiosk, raiseAlarm } from '../alarms/store.ts';
+import { deliverCommands, recordCommandResult } from '../commands/store.ts';
+import type { HqDb } from '../db/open.ts';
+import type { EventsTable, HistoryTable, KiosksTable } from '../db/tables.ts';
+import { iso, sortableId } from '../ids.ts';
+import type { HqLog } from '../log.ts';
+import { applyHeartbeat, type KioskNow } from './heartbeat.ts';
+import { addSeq, parseRanges, seqSeen, type SeqState } from './seq.ts';
+
+export class ReplayError extends Error {
+  override readonly name = 'ReplayError';
+}
+/** The kiosk was disabled, removed or given a new secret after the request was checked: check again. */
+export class StaleCredentialsError extends Error {
+  override readonly name = 'StaleCredentialsError';
+}
+
+export interface BatchInput {
+  kioskId: string;
+  nonce: string;
+  events: HqEvent[];
+  /** HQ's clock */
+  now: number;
+  flapWindowMs: number;
+  log: HqLog;
+  /** the sealed secret the signature was checked against: the row must still have it (and be enabled) */
+  sealedSecret: string;
+}
+
+export interface BatchResult {
+  accepted: number;
+  duplicates: number;
+  commands: HqCommand[];
+}
+
+type StateFields = KioskNow & Pick<KiosksTable, 'version' | 'offline'>;
+
+/** the state a history row shows (an agent that has not said its lifecycle yet is booting: out of service) */
+export const stateOf = (lifecycle: string | null, offline: boolean): string => (offline ? 'offline' : lifecycle ? kioskStateOf(lifecycle as KioskStatusName) : 'out-of-service');
+
+/** Apply a verified, validated batch. Call inside a transaction (`trx`; group-commit.ts). */
+export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult> {
+  const k = await trx.selectFrom('kiosks').selectAll().where('id', '=', b.kioskId).executeTakeFirst();
+  if (!k || k.enabled !== 1 || k.secret_enc !== b.sealedSecret) throw new StaleCredentialsError(`kiosk ${b.kioskId} changed since its request was checked`);
+  const nonce = await trx
+    .insertInto('nonces')
+    .values({ kiosk_id: b.kioskId, nonce: b.nonce, seen_at: b.now })
+    .onConflict((oc) => oc.columns(['kiosk_id', 'nonce']).doNothing())
+    .executeTakeFirst();
+  if (Number(nonce.numInsertedOrUpdatedRows ?? 0) === 0) throw new ReplayError(`nonce of kiosk ${b.kioskId} seen before`);
+
+  const seq: SeqState = { contiguous: k.contiguous_seq, highest: k.highest_seq, ranges: parseRanges(k.seq_ranges) };
+  const cur: StateFields = {
+    lifecycle: k.lifecycle,
+    devices: k.devices,
+    hours_open: k.hours_open,
+    hours_next_change: k.hours_next_change,
+    backends: k.backends,
+    outbox_backlog: k.outbox_backlog,
+    clock_skew_ms: k.clock_skew_ms,
+    heartbeat_seconds: k.heartbeat_seconds,
+    last_heartbeat_seq: k.last_heartbeat_seq,
+    version: k.version,
+    offline: k.offline,
+  };
+  const history: HistoryTable[] = [];
+  const addHistory = (kind: string, kioskAt: string | null, state: string, detail: string | null = null) =>
+    history.push({ id: sortableId(b.now), kiosk_id: b.kioskId, at: b.now, kiosk_at: kioskAt, kind, state, lifecycle: cur.lifecycle, detail });
+
+  // any accepted request proves the kiosk is there: KIOSK_OFFLINE ends
+  if (cur.offline === 1) {
+    cur.offline = 0;
+    await clearAlarmFromKiosk(trx, { kioskId: b.kioskId, code: FaultCode.KIOSK_OFFLINE, at: iso(b.now), atMs: b.now, receivedAt: b.now });
+    addHistory('online', null, stateOf(cur.lifecycle, false), 'heard from again');
+  }
+
+  // Store the new events first: the insert itself tells which ids it had already (ON CONFLICT DO NOTHING
+  // RETURNING), so the duplicate check costs no separate lookup. Heartbeats are not stored (seq decides).
+  const inBatch = new Set<string>();
+  const rows: EventsTable[] = [];
+  for (const e of b.events) {
+    if (e.type === 'heartbeat' || inBatch.has(e.id)) continue;
+    inBatch.add(e.id);
+    rows.push({ id: e.id, kiosk_id: b.kioskId, seq: e.seq, type: e.type, at: e.at, received_at: b.now, payload: JSON.stringify(e.payload) });
+  }
+  const fresh = new Set<string>();
+  if (rows.length > 0) {
+    const inserted = await trx.insertInto('events').values(rows).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
+    for (const r of inserted) fresh.add(r.id);
+  }
+  inBatch.clear();
+  let accepted = 0;
+  let duplicates = 0;
+  let heartbeats = 0;
+
+  for (const e of b.events) {
+    if (e.type === 'heartbeat') heartbeats++;
+    const dup = inBatch.has(e.id) || (e.type === 'heartbeat' ? seqSeen(seq, e.seq) : !fresh.has(e.id));
+    inBatch.add(e.id);
+    if (dup) {
+      duplicates++;
+      continue;
+    }
+    accepted++;
+    if ((e.type === 'agent.started' || e.type === 'journal.moved-aside') && seqSeen(seq, e.seq)) {
+      // a new event at a seq already had: the kiosk's journal started again (moved aside), so its numbering did
+      b.log.warn(`ingest: kiosk ${b.kioskId} restarted its sequence at ${e.seq} (was ${seq.contiguous}, ${e.type}); counting afresh`);
+      Object.assign(seq, { contiguous: 0, highest: 0, ranges: [] });
+      cur.last_heartbeat_seq = 0;
+    }
+    const lost = addSeq(seq, e.seq);
+    if (lost) b.log.warn(`ingest: kiosk ${b.kioskId}: seq ${lost[0]}–${lost[1]} given up as lost (too many gaps)`);
+
+    switch (e.type) {
+      case 'heartbeat': {
+        if (e.seq <= cur.last_heartbeat_seq) break; // an older one arriving late: the row already shows newer
+        const { next, changed } = applyHeartbeat(cur, e.payload, e.seq, b.now);
+        Object.assign(cur, next);
+        if (changed) addHistory('heartbeat', e.at, stateOf(cur.lifecycle, false));
+        break;
+      }
+      case 'kiosk.status':
+        if (e.seq > cur.last_heartbeat_seq && e.payload.status !== cur.lifecycle) {
+          cur.lifecycle = e.payload.status;
+          cur.last_heartbeat_seq = e.seq;
+          addHistory('kiosk.status', e.at, stateOf(cur.lifecycle, false));
+        }
+        break;
+      case 'fault.raised':
+        await raiseAlarm(trx, {
+          kioskId: b.kioskId,
+          code: e.payload.code,
+          severity: e.payload.severity,
+          device: e.payload.device,
+          detail: e.payload.detail,
+          at: e.at,
+          atMs: Date.parse(e.at),
+          receivedAt: b.now,
+          flapWindowMs: b.flapWindowMs,
+        });
+        break;
+      case 'fault.cleared':
+        await clearAlarmFromKiosk(trx, { kioskId: b.kioskId, code: e.payload.code, at: e.at, atMs: Date.parse(e.at), receivedAt: b.now });
+        break;
+      case 'command.result':
+        if (!(await recordCommandResult(trx, b.kioskId, e.payload, b.now))) b.log.warn(`ingest: kiosk ${b.kioskId} reported a result for command ${e.payload.commandId}, which is not one of its own`);
+        break;
+      case 'agent.started':
+        cur.version = e.payload.version;
+        cur.heartbeat_seconds = e.payload.heartbeatSeconds;
+        addHistory('agent.started', e.at, stateOf(cur.lifecycle, false), `agent ${e.payload.version} started${e.payload.uncleanPreviousRun ? ' (previous run ended uncleanly)' : ''}`);
+        break;
+      case 'lockout.started':
+      case 'lockout.ended':
+        addHistory(e.type, e.at, `${e.type}: ${e.payload.reason}`, e.payload.detail);
+        break;
+      default:
+        break; // stored, shown with the kiosk's events
+    }
+  }
+
+  if (history.length > 0) await trx.insertInto('kiosk_history').values(history).execute();
+  const commands = k.commands_pending === 1 ? await deliverCommands(trx, b.kioskId, b.now) : [];
+  await trx
+    .updateTable('kiosks')
+    .set({
+      ...cur,
+      commands_pending: 0,
+      contiguous_seq: seq.contiguous,
+      highest_seq: seq.highest,
+      seq_ranges: JSON.stringify(seq.ranges),
+      last_seen_at: b.now,
+      ...(heartbeats > 0 ? { last_heartbeat_at: b.now } : {}),
+    })
+    .where('id', '=', b.kioskId)
+    .execute();
+  return { accepted, duplicates, commands };
+}

@@ -1,0 +1,48 @@
+/**
+ * A heartbeat updates the kiosk's row in place; HQ stores a history row only when what the kiosk
+ * is changed (state, lifecycle, a device's health, open hours) — 50,000 kiosks every 30 s must
+ * not become 50,000 rows every 30 s.
+ */
+import type { HqEvents } from '../../../contracts/hq.ts';
+import type { z } from 'zod';
+import type { KiosksTable } from '../db/tables.ts';
+
+export type HeartbeatPayload = z.output<(typeof HqEvents)['heartbeat']>;
+
+/** The fields of the kiosk row a heartbeat sets. */
+export type KioskNow = Pick<
+  KiosksTable,
+  'lifecycle' | 'devices' | 'hours_open' | 'hours_next_change' | 'backends' | 'outbox_backlog' | 'clock_skew_ms' | 'heartbeat_seconds' | 'last_heartbeat_seq'
+>;
+
+/** Devices as stable JSON (sorted keys and codes), so equal health compares equal. */
+export function devicesJson(devices: HeartbeatPayload['devices']): string {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(devices).sort()) {
+    const d = devices[name as keyof typeof devices]!;
+    out[name] = { state: d.state, faults: [...d.faults].sort(), warnings: [...d.warnings].sort() };
+  }
+  return JSON.stringify(out);
+}
+
+/** The row after heartbeat `p` (seq `seq`) received at HQ's `now`, and whether it changed what the kiosk is. */
+export function applyHeartbeat(current: KioskNow, p: HeartbeatPayload, seq: number, now: number): { next: KioskNow; changed: boolean } {
+  const devices = devicesJson(p.devices);
+  const hoursOpen = p.hours.open ? 1 : 0;
+  const changed = p.lifecycle !== current.lifecycle || devices !== current.devices || hoursOpen !== current.hours_open;
+  return {
+    changed,
+    next: {
+      lifecycle: p.lifecycle,
+      devices,
+      hours_open: hoursOpen,
+      hours_next_change: p.hours.nextChangeAt ?? null,
+      backends: p.backends ? JSON.stringify(p.backends) : null,
+      outbox_backlog: p.outboxBacklog,
+      // a heartbeat delivered late (a backlog) shows its lateness here until the next live one
+      clock_skew_ms: Date.parse(p.clock) - now,
+      heartbeat_seconds: p.intervalSeconds,
+      last_heartbeat_seq: seq,
+    },
+  };
+}
