@@ -166,7 +166,8 @@ export const startCommand: CliCommand = async (args, io) => {
     if (bo) io.out(`  back offices     provident fund ${bo.urls.providentFund}  HIS ${bo.urls.his}  payment ${bo.urls.payment}`);
     if (bo) io.out(`  staff PIN        ${SIM_STAFF_PIN} (the simulated kiosk's technician; "工作人员" on the screen)`);
     io.out(`  devices          zizhu doctor${configFile ? ` --config ${configFile}` : ''}`);
-    if (hq) io.out(`HQ console: ${hq.url} (user ${hq.consoleUser}, password ${hq.consolePassword})${fleet ? ` — with ${fleet} simulated kiosks` : ''}`);
+    if (hq) io.out(`HQ console: ${hq.url} (user ${hq.consoleUser}, password ${hq.consolePassword})`);
+    if (hq && fleet) io.out(`  fleet            ${fleet} simulated kiosks report to that HQ too (zizhu hq fleet-sim)`);
   };
 
   if (shell === 'electron') {

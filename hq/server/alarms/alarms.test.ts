@@ -129,4 +129,19 @@ describe('alarms', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.json().alarms[0].detail).toBe('<img src=x onerror=alert(1)>');
   });
+
+  it('a device alarm the kiosk\'s heartbeat no longer lists is cleared (gone while the agent was stopped); one it lists stays, and so do screen and kiosk alarms', async () => {
+    const ok = { state: 'ok' as const, faults: [], warnings: [] };
+    const paperOut = { state: 'fault' as const, faults: ['PRINTER_PAPER_OUT' as const], warnings: [] };
+    await k.send(t.hq.app, [k.event('fault.raised', faultPayload('PRINTER_PAPER_OUT')), k.event('fault.raised', faultPayload('SCREEN_BLACK', { device: 'screen' }))]);
+    t.clock.advance(1_000);
+    await k.send(t.hq.app, [k.heartbeat({ devices: { printer: paperOut } })]);
+    expect((await alarms('active')).map((a) => a.code).sort()).toEqual(['PRINTER_PAPER_OUT', 'SCREEN_BLACK']);
+    // the agent restarts after the roll was changed: its new board never raised, so never clears
+    t.clock.advance(60_000);
+    await k.send(t.hq.app, [k.event('agent.started', { uncleanPreviousRun: false, version: '0.1.0', heartbeatSeconds: 30 }), k.heartbeat({ devices: { printer: ok } })]);
+    const all = await alarms('all');
+    expect(all.find((a) => a.code === 'PRINTER_PAPER_OUT')).toMatchObject({ status: 'cleared-unack', clearedAt: new Date(t.clock.now()).toISOString() });
+    expect(all.find((a) => a.code === 'SCREEN_BLACK')).toMatchObject({ status: 'active-unack' });
+  });
 });

@@ -15,6 +15,7 @@ import type { EventsTable, HistoryTable, KiosksTable } from '../db/tables.ts';
 import { iso, sortableId } from '../ids.ts';
 import type { HqLog } from '../log.ts';
 import { applyHeartbeat, type KioskNow } from './heartbeat.ts';
+import { reconcileDeviceAlarms } from '../alarms/reconcile.ts';
 import { addSeq, parseRanges, seqSeen, type SeqState } from './seq.ts';
 
 export class ReplayError extends Error {
@@ -124,9 +125,12 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
     switch (e.type) {
       case 'heartbeat': {
         if (e.seq <= cur.last_heartbeat_seq) break; // an older one arriving late: the row already shows newer
+        const devicesBefore = cur.devices;
         const { next, changed } = applyHeartbeat(cur, e.payload, e.seq, b.now);
         Object.assign(cur, next);
         if (changed) addHistory('heartbeat', e.at, stateOf(cur.lifecycle, false));
+        // device health differs from what HQ last knew: an alarm the kiosk no longer has is cleared
+        if (next.devices !== devicesBefore) await reconcileDeviceAlarms(trx, b.kioskId, e.payload.devices, e.at, b.now);
         break;
       }
       case 'kiosk.status':
