@@ -44,6 +44,31 @@ async function kioskPage(browser: Browser, stack: KioskStack): Promise<Page> {
   return page;
 }
 
+/**
+ * A real HQ on an SQLite file with an operator, and the gov-24h kiosk enrolled in it and reporting
+ * every second — on one clock pinned at Wednesday 12:00 in Shanghai for both.
+ */
+async function hqWithKiosk(o: Pick<Parameters<typeof startKioskStack>[0], 'patch' | 'shell'>) {
+  const now = pinnedNow(NOON_SHANGHAI);
+  const dir = await mkdtemp(join(tmpdir(), 'zizhu-hq-e2e-'));
+  const hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now, offlineCheckMs: 250 });
+  try {
+    await createUser(hq.db, { name: OPS.name, role: 'operator', password: OPS.password });
+    const secret = await enrollKiosk(hq.db, { id: GOV, site: 'futian-gov-service-center', district: '福田区', address: '福田区福中三路 政务服务中心一楼东侧' }, now);
+    const stack = await startKioskStack({ example: 'gov-24h', now, hq: { url: hq.url, secret, heartbeatSeconds: 1 }, ...o });
+    return { dir, hq, stack };
+  } catch (e) {
+    await closeAll(dir, hq, undefined);
+    throw e;
+  }
+}
+
+async function closeAll(dir: string | undefined, hq: RunningHq | undefined, stack: KioskStack | undefined) {
+  await stack?.close();
+  await hq?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}
+
 const alarmRow = (page: Page, code: string) => page.locator(`[data-page="alarms"] tr[data-alarm-code="${code}"]`).first();
 
 /** The console's alarm list (all statuses), waiting for `code` to show `status`. */
@@ -66,26 +91,14 @@ test.describe('kiosk faults become alarms ops staff see and act on in the HQ con
   let dir: string;
   let hq: RunningHq;
   let stack: KioskStack;
-  const now = pinnedNow(NOON_SHANGHAI);
 
   test.beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zizhu-hq-e2e-'));
-    hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now, offlineCheckMs: 250 });
-    await createUser(hq.db, { name: OPS.name, role: 'operator', password: OPS.password });
-    const secret = await enrollKiosk(hq.db, { id: GOV, site: 'futian-gov-service-center', district: '福田区', address: '福田区福中三路 政务服务中心一楼东侧' }, now);
-    stack = await startKioskStack({
-      example: 'gov-24h',
-      now,
-      hq: { url: hq.url, secret, heartbeatSeconds: 1 },
+    ({ dir, hq, stack } = await hqWithKiosk({
       // the kiosk gives up on a missing completion after 3 s instead of 20 s
       patch: (raw) => Object.assign((raw.devices as { printer: Record<string, unknown> }).printer, { completionTimeoutMs: 3_000 }),
-    });
+    }));
   });
-  test.afterAll(async () => {
-    await stack?.close();
-    await hq?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  test.afterAll(() => closeAll(dir, hq, stack));
 
   test('paper out: the alarm appears, is acknowledged with a comment, and clears when paper is loaded', async ({ browser }) => {
     const ops = await consolePage(browser, hq);
@@ -178,20 +191,11 @@ test.describe('a killed renderer on a kiosk with its own Chromium shell', () => 
   let dir: string;
   let hq: RunningHq;
   let stack: KioskStack;
-  const now = pinnedNow(NOON_SHANGHAI);
 
   test.beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zizhu-hq-e2e-'));
-    hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now, offlineCheckMs: 250 });
-    await createUser(hq.db, { name: OPS.name, role: 'operator', password: OPS.password });
-    const secret = await enrollKiosk(hq.db, { id: GOV, site: 'futian-gov-service-center', district: '福田区' }, now);
-    stack = await startKioskStack({ example: 'gov-24h', now, shell: 'chromium', hq: { url: hq.url, secret, heartbeatSeconds: 1 } });
+    ({ dir, hq, stack } = await hqWithKiosk({ shell: 'chromium' }));
   });
-  test.afterAll(async () => {
-    await stack?.close();
-    await hq?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  test.afterAll(() => closeAll(dir, hq, stack));
 
   test('RENDERER_CRASHED reaches the console, and clears when the shell has the page back', async ({ browser }) => {
     const ops = await consolePage(browser, hq);

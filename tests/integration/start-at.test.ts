@@ -4,14 +4,9 @@
  * same hours whenever the suite runs.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { parseInstant } from '../../runtime/cli/start.ts';
-
-const BIN = resolve(import.meta.dirname, '../../bin/zizhu.mjs');
+import { startZizhu } from '../zizhu-start.ts';
 
 interface FirstScreen {
   type: string;
@@ -19,41 +14,26 @@ interface FirstScreen {
   kiosk: { status: string; hours: { open: boolean; opensAt: number | null } };
 }
 
-/** Runs `zizhu start --shell none --kiosk hospital-lobby --at AT`, returns its first screen message, stops it. */
+const SCREEN_URL = /open in a browser: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/;
+
+/** Runs `zizhu start --shell none --kiosk hospital-lobby --at AT`, returns its first screen after the self-test, stops it. */
 async function firstScreenAt(at: string): Promise<FirstScreen> {
-  const dir = await mkdtemp(join(tmpdir(), 'zizhu-start-at-'));
-  const child = spawn(process.execPath, [BIN, 'start', '--shell', 'none', '--kiosk', 'hospital-lobby', '--at', at, '--data-dir', join(dir, 'data')], {
-    cwd: dir,
-    env: { ...process.env, ZIZHU_SIM_DIR: join(dir, 'sim') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const z = await startZizhu(['--kiosk', 'hospital-lobby', '--at', at], SCREEN_URL);
   try {
-    const deadline = Date.now() + 40_000;
-    let url: string | undefined;
-    while (!url) {
-      url = /open in a browser: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out)?.[1];
-      if (child.exitCode !== null) throw new Error(`zizhu start exited (${child.exitCode}):\n${out}`);
-      if (Date.now() > deadline) throw new Error(`no screen URL:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const u = new URL(url);
+    const u = new URL(SCREEN_URL.exec(z.out())![1]!);
     const ws = new WebSocket(`ws://${u.host}/bridge?token=${u.searchParams.get('token')}`, { headers: { origin: u.origin } });
+    // the first screen after the start-up self-test (a busy machine may still be testing its devices)
     const first = await new Promise<FirstScreen>((res, rej) => {
-      ws.once('message', (d) => res(JSON.parse(d.toString()) as FirstScreen));
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString()) as FirstScreen;
+        if (m.type === 'screen' && !['booting', 'selfTest'].includes(m.kiosk.status)) res(m);
+      });
       ws.once('error', rej);
     });
     ws.close();
     return first;
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
+    expect(await z.stop()).toEqual([]);
   }
 }
 

@@ -5,56 +5,14 @@
  * every process it started. `--no-hq` starts none.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { startZizhu } from '../zizhu-start.ts';
 import { until } from '../until.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/zizhu.mjs');
 const CONSOLE_LINE = /^HQ console: (http:\/\/127\.0\.0\.1:\d+) \(user (\S+), password (\S+)\)$/m;
-
-/** pids of processes whose command line mentions `marker` (this test's own temp dir) */
-const processesOf = (marker: string) =>
-  execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((l) => l.includes(marker) && !l.includes('ps -eo'))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
-
-async function start(args: string[]) {
-  const dir = await mkdtemp(join(tmpdir(), 'zizhu-start-hq-'));
-  const child = spawn(process.execPath, [BIN, 'start', '--shell', 'none', '--data-dir', join(dir, 'data'), ...args], {
-    cwd: dir,
-    env: { ...process.env, ZIZHU_SIM_DIR: join(dir, 'sim') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await until('zizhu start is up', () => {
-    if (child.exitCode !== null) throw new Error(`zizhu start exited (${child.exitCode}):\n${out}`);
-    return out.includes('Ctrl-C stops.');
-  }, 60_000);
-  return {
-    dir,
-    out: () => out,
-    async stop(alsoMarked?: string) {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      // the HQ names the data dir on its command line, the fleet simulator the HQ's URL
-      const left = [...processesOf(dir), ...(alsoMarked ? processesOf(alsoMarked) : [])];
-      await rm(dir, { recursive: true, force: true });
-      return left;
-    },
-  };
-}
 
 describe('zizhu start with its development HQ', () => {
   it('prints the console login, the kiosk and the fleet report there, a paper-out is an alarm; SIGTERM ends everything', async () => {
-    const s = await start(['--fleet', '3']);
+    const s = await startZizhu(['--fleet', '3']);
     let hqUrl: string | undefined;
     try {
       const m = CONSOLE_LINE.exec(s.out());
@@ -79,7 +37,7 @@ describe('zizhu start with its development HQ', () => {
   }, 120_000);
 
   it('--no-hq: no HQ, the kiosk keeps its events in its journal', async () => {
-    const s = await start(['--no-hq']);
+    const s = await startZizhu(['--no-hq']);
     try {
       expect(s.out()).not.toMatch(CONSOLE_LINE);
       expect(s.out()).toContain('HQ link: not configured');
