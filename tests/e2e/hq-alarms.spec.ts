@@ -9,6 +9,7 @@
  * far from HQ's would be CLOCK_SKEW, rightly); the console's page clock is pinned too.
  */
 import { test, expect, type Browser, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { createUser } from '../../hq/server/auth/index.ts';
 import { SIM_STAFF_PIN } from '../../runtime/sim-config.ts';
 import type { ChromiumShell } from '../../runtime/shell/chromium.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
+import { processTree } from '../listening-sockets.ts';
 import { onScreen, startKioskStack, tap, toStatementPreview, type KioskStack } from './kiosk-stack.ts';
 
 const OPS = { name: 'ops-e2e', password: 'a long operator password' };
@@ -199,8 +201,17 @@ test.describe('a killed renderer on a kiosk with its own Chromium shell', () => 
 
   test('RENDERER_CRASHED reaches the console, and clears when the shell has the page back', async ({ browser }) => {
     const ops = await consolePage(browser, hq);
-    const page = (stack.kiosk.shell as ChromiumShell).page!;
-    await page.send('Page.crash').catch(() => undefined);
+    // kill the renderer process itself (SIGKILL, by pid): what an OOM kill or a crash does to the kiosk's page
+    const kioskBrowser = (stack.kiosk.shell as ChromiumShell).pid!;
+    const renderers = processTree(kioskBrowser).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+      } catch {
+        return false;
+      }
+    });
+    expect(renderers.length).toBeGreaterThan(0);
+    for (const pid of renderers) process.kill(pid, 'SIGKILL');
     await expectAlarm(ops, 'RENDERER_CRASHED', 'active-unack');
     await shot(ops, 'renderer-crashed');
     await expectAlarm(ops, 'RENDERER_CRASHED', 'cleared-unack', 30_000);
