@@ -16,6 +16,8 @@ export interface RunningAgentView {
   note: string;
   agent: { pid: number; holderPid: number | undefined };
   rows: DoctorRow[];
+  /** the agent's link to HQ, in one line */
+  hqLink?: string;
   /** why the agent's view could not be read (then there are no rows) */
   problem?: string;
 }
@@ -26,6 +28,17 @@ function rowsOf(status: AgentStatus): DoctorRow[] {
     const said = [...d.faults, ...d.warnings].map((p) => p.detail).join('; ');
     return { device: d.device, label: LABELS[d.device], link: d.link, result, faults: d.faults.map((f) => f.code), warnings: d.warnings.map((w) => w.code), detail: said || 'ok (as the agent sees it)' };
   });
+}
+
+/** The agent's HQ link as the doctor prints it. */
+export function hqLinkLine(l: AgentStatus['hqLink']): string {
+  if (!l || l.state === 'not-configured') return 'HQ link: not configured (events stay in the journal)';
+  if (l.state !== 'running') return `HQ link: ${l.state}${l.lastError ? ` — ${l.lastError.message}` : ''}`;
+  const waiting = `${l.backlog.pending} event(s) waiting${l.backlog.oldestCreatedAt ? ` since ${l.backlog.oldestCreatedAt}` : ''}`;
+  const last = l.lastDeliveryAt ? `last delivered ${l.lastDeliveryAt}` : 'nothing delivered yet';
+  const failing = l.failures ? `; ${l.failures} failure(s) in a row, next try ${l.nextRetryAt ?? 'soon'}: ${l.lastError?.message ?? ''}` : '';
+  const aside = l.setAside.length ? `; ${l.setAside.length} event(s) refused by HQ and set aside` : '';
+  return `HQ link: ${l.url} — ${last}, ${waiting}${failing}${aside}`;
 }
 
 /**
@@ -47,7 +60,7 @@ export async function runningAgentView(config: KioskConfig, dataDir: string, onU
     const status = await fetchAgentStatus(h.status);
     const ours = new Set(Object.values(config.devices).map((d) => describeTransport(d.transport)));
     if (!status.devices.some((d) => ours.has(d.link))) return undefined;
-    return { note: `${who} holds the devices' ports; its own view of them (${h.status.url}), nothing opened here:`, agent: { ...agent, pid: status.pid }, rows: rowsOf(status) };
+    return { note: `${who} holds the devices' ports; its own view of them (${h.status.url}), nothing opened here:`, agent: { ...agent, pid: status.pid }, rows: rowsOf(status), hqLink: hqLinkLine(status.hqLink) };
   } catch (e) {
     const note = `${who} holds the devices' ports, but its status endpoint ${h.status.url} did not answer (${(e as Error).message}); is the agent hung? see its log`;
     return { note, agent, rows: [], problem: note };

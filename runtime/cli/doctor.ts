@@ -113,6 +113,7 @@ export const doctorCommand: CliCommand = async (args, io) => {
     io.out(`zizhu doctor — ${config.id} (${config.name})`);
     if (agent) io.out(agent.note);
     for (const line of formatDoctorTable(rows)) io.out(line);
+    if (agent?.hqLink) io.out(agent.hqLink);
     if (rows.length === 0) io.out('no devices configured');
     io.out(faulty ? `FAULT: ${rows.filter((r) => r.result === 'FAULT').map((r) => `${r.label} ${r.faults.join(', ')}`).join('; ')}` : 'all devices ok');
   }

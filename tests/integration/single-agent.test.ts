@@ -172,6 +172,8 @@ describe('one agent per machine', () => {
     expect(r.all).toContain(`the kiosk agent (pid ${first.child.pid}, zizhu start) holds the devices' ports`);
     expect(r.all).not.toContain('FAULT');
     expect(r.all).toContain('all devices ok');
+    // and how its link to zizhu start's HQ is doing
+    expect(r.all).toMatch(/HQ link: http:\/\/127\.0\.0\.1:\d+ — (last delivered|nothing delivered yet)/);
     expect(r.code).toBe(0);
 
     expect((await run('sim', ['sim', 'printer', 'cover-open'])).code).toBe(0);
