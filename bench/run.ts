@@ -5,10 +5,12 @@
  * machine is noisy: the ID read against its wire-time floor, the print verification overhead
  * against the wire time of the verification exchange, decoding against a bare checksum pass,
  * full sessions per second against the disk's rate of fsynced commits (every journaled transition
- * is one), RSS growth over many sessions against the RSS after a warm-up.
+ * is one), RSS growth over many sessions against the RSS after a warm-up; HQ's figures (bench/hq.ts)
+ * against one ingest round trip, a capture floor, HQ's offline rule and raw SQLite inserts.
  */
 import { writeFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { benchScreen } from './screen.ts';
+import { benchHq } from './hq.ts';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { openPtyPair } from '../hardware-sim/pty.ts';
@@ -260,6 +262,7 @@ try {
   await benchPrintVerify();
   await benchSessions(dir);
   await benchScreen(results, quick, log);
+  await benchHq(results, { quick, log });
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
