@@ -75,6 +75,11 @@ export function cachedStatements(raw: Database.Database, max = 500): SqliteDatab
   return {
     close: () => raw.close(),
     prepare(sql: string) {
+      // kysely opens every transaction with a plain (deferred) BEGIN. In WAL mode a transaction that reads and then
+      // writes fails at once with SQLITE_BUSY — no busy_timeout wait — when another connection committed in between
+      // (`zizhu hq enroll` in another process while HQ ingests: ingest 500s and a failed enroll). IMMEDIATE takes
+      // the write lock at BEGIN, so such a transaction waits for the other writer instead.
+      if (sql === 'begin') sql = 'begin immediate';
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);
