@@ -324,8 +324,8 @@ export async function benchFleet(results: Record<string, unknown>, o: HqBenchOpt
       secrets.push([p.id, await enrollKiosk(enrolling, { id: p.id, site: p.site, district: p.district, address: p.address, lat: p.lat, lng: p.lng }, now)]);
     }
   };
-  // HQ alone in its own process (as `zizhu hq` runs), started afresh for each step on the same file (the kiosks are
-  // enrolled while it is not running: a second writer would make its transactions SQLITE_BUSY)
+  // HQ alone in its own process (as `zizhu hq` runs), started afresh for each step on the same file; the kiosks are
+  // enrolled while it is not running (enrolling is set-up, not part of the load)
   let hqWindow: ((l: WorkerLine) => void) | undefined;
   const startHq = async () => {
     let hqReady: ((url: string) => void) | undefined;

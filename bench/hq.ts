@@ -23,9 +23,9 @@
  * asserts a time: a path that never arrives is counted as missed and reported.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createActor, toPromise } from 'xstate';
 import { FaultCode } from '../contracts/faults.ts';
@@ -233,10 +233,14 @@ async function benchAlarmPaths(results: Record<string, unknown>, o: HqBenchOptio
     const SCREEN = 'bench-gov-0002';
     const watchdog = { frameEveryMs: FRAME_EVERY_MS, checkEveryMs: 500, paintTimeoutMs: 5_000, reloadGraceMs: 1_500 };
     const b = await startBenchKiosk({ dir: join(dir, 'kiosk-b'), id: SCREEN, hqUrl: hq.url, secret: await enrollKiosk(hq.db, { id: SCREEN, district: '福田区' }, now), now, shell: 'chromium', watchdog });
+    // Chromium keeps its singleton socket in a /tmp/org.chromium.Chromium.* directory of its own, which outlives the
+    // profile the shell removes: ours is found through the profile's SingletonSocket link and removed after
+    const singletonDir = await readlink(join((b.process.shell as ChromiumShell).userDataDir ?? '', 'SingletonSocket')).then(dirname, () => undefined);
     try {
       await benchBlackScreen(results, o, b, probe, percentile(roundTrips, 0.5), watchdog.reloadGraceMs);
     } finally {
       await b.close();
+      if (singletonDir?.startsWith(join(tmpdir(), 'org.chromium.Chromium.'))) await rm(singletonDir, { recursive: true, force: true });
     }
   } finally {
     probe.close();
