@@ -34,7 +34,7 @@ import { openHqDb } from '../hq/server/db/open.ts';
 import { enrollKiosk } from '../hq/server/kiosks/enroll.ts';
 import { planFleet } from '../hq/fleet-sim/places.ts';
 import { openJournal } from '../runtime/journal/journal.ts';
-import { startHqLink } from '../runtime/hq-link/link.ts';
+import { eventsOnlyLink } from '../runtime/hq-link/testing.ts';
 import { freeLoopbackPort } from '../runtime/kiosk-process.ts';
 import { pinnedNow, type Now } from '../state-machines/deadlines.ts';
 import { BENCH_INSTANT, round, sessionEndedPayload, waitFor } from './hq-common.ts';
@@ -170,7 +170,6 @@ export async function benchOutboxDrain(results: Record<string, unknown>, o: HqBe
   const { quick, log } = o;
   const n = quick ? 10_000 : 100_000;
   const KIOSK = 'bench-outbox-0001';
-  const SECRET_ENV = 'ZIZHU_BENCH_OUTBOX_SECRET';
   const now = pinnedNow(BENCH_INSTANT);
   const hqFile = join(dir, 'outbox-hq.sqlite');
   const dbUrl = `sqlite:${hqFile}`;
@@ -180,16 +179,7 @@ export async function benchOutboxDrain(results: Record<string, unknown>, o: HqBe
   const port = await freeLoopbackPort();
   const journalPath = join(dir, 'outbox-kiosk', 'journal.sqlite');
   const journal = openJournal({ path: journalPath, now });
-  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
-  const link = startHqLink({
-    config: { url: `http://127.0.0.1:${port}`, credentialsRef: `env:${SECRET_ENV}`, heartbeatSeconds: 1 },
-    kioskId: KIOSK,
-    journal,
-    log: silent,
-    now,
-    env: { [SECRET_ENV]: secret },
-    heartbeat: () => ({ lifecycle: 'inService', devices: {}, hours: { open: true, nextChangeAt: null }, backends: {} }),
-  });
+  const link = await eventsOnlyLink({ url: `http://127.0.0.1:${port}`, kioskId: KIOSK, secret, journal, now });
   log(`HQ outage: ${n} events journaled while HQ is down (the link backing off as in production), then HQ started on its port`);
   let hq: Awaited<ReturnType<typeof startHqServer>> | undefined;
   try {

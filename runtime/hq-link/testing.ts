@@ -7,6 +7,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HQ_INGEST_PATH, HqEventSchema, INGEST_MAX_BATCH_BYTES, INGEST_MAX_BODY_BYTES, INGEST_MAX_EVENTS, IngestHeaders, IngestRequestSchema, type HqCommand, type HqEvent } from '../../contracts/hq.ts';
 import { ingestSignature, signaturesMatch } from '../../contracts/hq-signing.ts';
+import type { Journal } from '../journal/journal.ts';
+import type { HqLink, HqLinkOptions } from './link.ts';
 
 export interface FakeHqOptions {
   kioskId: string;
@@ -120,4 +122,23 @@ export async function until<T>(what: string, probe: () => T | undefined | null |
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A link that only carries a journal's events to the HQ at `url` (the outage test and the drain
+ * bench): a quiet heartbeat, no kiosk to lock, no log, the secret from its own environment.
+ */
+export async function eventsOnlyLink(o: { url: string; kioskId: string; secret: string; journal: Journal; now?: () => number; backoff?: HqLinkOptions['backoff'] }): Promise<HqLink> {
+  const { startHqLink } = await import('./link.ts');
+  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+  return startHqLink({
+    config: { url: o.url, credentialsRef: 'env:ZIZHU_EVENTS_ONLY_LINK_SECRET', heartbeatSeconds: 1 },
+    kioskId: o.kioskId,
+    journal: o.journal,
+    log: silent,
+    ...(o.now ? { now: o.now } : {}),
+    env: { ZIZHU_EVENTS_ONLY_LINK_SECRET: o.secret },
+    heartbeat: () => ({ lifecycle: 'inService', devices: {}, hours: { open: true, nextChangeAt: null }, backends: {} }),
+    ...(o.backoff ? { backoff: o.backoff } : {}),
+  });
 }

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openJournal, type Journal } from '../../runtime/journal/journal.ts';
-import { startHqLink, type HqLink } from '../../runtime/hq-link/link.ts';
+import type { HqLink } from '../../runtime/hq-link/link.ts';
+import { eventsOnlyLink } from '../../runtime/hq-link/testing.ts';
 import { startHqServer, type RunningHq } from '../../hq/server/server.ts';
 import { openHqDb } from '../../hq/server/db/open.ts';
 import { enrollKiosk } from '../../hq/server/kiosks/enroll.ts';
@@ -18,7 +19,6 @@ import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { until } from '../until.ts';
 
 const KIOSK = 'sz-outage-0001';
-const SECRET_ENV = 'ZIZHU_OUTAGE_TEST_SECRET';
 const EVENTS = 6_000;
 
 async function freePort(): Promise<number> {
@@ -36,7 +36,6 @@ describe('HQ outage: the kiosk keeps producing events, HQ comes back (and restar
   let hq: RunningHq | undefined;
   let storedAtRestart = 0;
   const now = pinnedNow(NOON_SHANGHAI);
-  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zizhu-hq-outage-'));
@@ -46,16 +45,7 @@ describe('HQ outage: the kiosk keeps producing events, HQ comes back (and restar
     await db.destroy();
     const port = await freePort();
     journal = openJournal({ path: join(dir, 'journal.sqlite'), now });
-    link = startHqLink({
-      config: { url: `http://127.0.0.1:${port}`, credentialsRef: `env:${SECRET_ENV}`, heartbeatSeconds: 1 },
-      kioskId: KIOSK,
-      journal,
-      log: silent,
-      now,
-      env: { [SECRET_ENV]: secret },
-      heartbeat: () => ({ lifecycle: 'inService', devices: {}, hours: { open: true, nextChangeAt: null }, backends: {} }),
-      backoff: { initialMs: 50, maxMs: 400 },
-    });
+    link = await eventsOnlyLink({ url: `http://127.0.0.1:${port}`, kioskId: KIOSK, secret, journal, now, backoff: { initialMs: 50, maxMs: 400 } });
     // HQ is down: the kiosk goes on serving and faulting
     for (let i = 0; i < EVENTS; i++) {
       if (i % 10 === 0) journal.outbox.enqueue(i % 20 === 0 ? 'fault.raised' : 'fault.cleared', { code: 'PRINTER_PAPER_OUT', device: 'printer', severity: 'major', blocking: true, detail: `paper ${i}` });
