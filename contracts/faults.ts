@@ -32,6 +32,15 @@ export const FaultCode = {
   AGENT_UNCLEAN_SHUTDOWN: 'AGENT_UNCLEAN_SHUTDOWN',
   // promised hours
   OUT_OF_HOURS_UNAVAILABLE: 'OUT_OF_HOURS_UNAVAILABLE',
+  /** raised by HQ: unavailable inside promised hours for longer than the threshold (default 15 min), whatever the cause */
+  PROMISED_HOURS_BROKEN: 'PROMISED_HOURS_BROKEN',
+  /** raised by HQ: promises hours outside office time, served nobody then for N nights in a row while serving by day */
+  AFTER_HOURS_UNUSED: 'AFTER_HOURS_UNUSED',
+  /** the self-test at the start of a promised window (or asked by HQ) found the kiosk not ready */
+  SELF_TEST_FAILED: 'SELF_TEST_FAILED',
+  // people at the kiosk
+  /** a person pressed 求助 (help) on the kiosk: an operator answers or marks it handled */
+  HELP_REQUESTED: 'HELP_REQUESTED',
   // the link to HQ
   /** raised by HQ: no heartbeat for 3 of the kiosk's own intervals */
   KIOSK_OFFLINE: 'KIOSK_OFFLINE',
@@ -73,6 +82,10 @@ export const FAULT_SEVERITY: Record<FaultCode, AlarmSeverity> = {
   RENDERER_CRASHED: 'critical',
   AGENT_UNCLEAN_SHUTDOWN: 'minor',
   OUT_OF_HOURS_UNAVAILABLE: 'major',
+  PROMISED_HOURS_BROKEN: 'major',
+  AFTER_HOURS_UNUSED: 'major',
+  SELF_TEST_FAILED: 'major',
+  HELP_REQUESTED: 'major',
   KIOSK_OFFLINE: 'critical',
   CLOCK_SKEW: 'minor',
 };

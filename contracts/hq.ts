@@ -143,6 +143,9 @@ export const HqEvents = {
   'maintenance.unlocked': z.object({ staffId: text(64).nullable() }),
   'maintenance.paper-reloaded': z.object({ staffId: text(64).nullable() }),
   'maintenance.test-print': z.object({ staffId: text(64).nullable(), ok: z.boolean(), fault: text(80).optional() }),
+  // ── issue 10: availability inside promised hours (promised hours as HQ knows them) ──
+  // ── issue 10: self-test and remote hands ──
+  // ── issue 10: help requests (求助) ──
 } as const;
 
 export type HqEventType = keyof typeof HqEvents;
@@ -174,6 +177,8 @@ export const HqCommands = {
   unlock: z.object({}),
   /** reload the kiosk's screen (it lands on the same step) */
   'reload-screen': z.object({}),
+  // ── issue 10: remote hands (test-print, self-test, screenshot, set-promised-hours, restart-app) ──
+  // ── issue 10: help requests (an operator's answer shown on the kiosk) ──
 } as const;
 export type HqCommandType = keyof typeof HqCommands;
 export const HQ_COMMAND_TYPES = Object.keys(HqCommands) as HqCommandType[];
