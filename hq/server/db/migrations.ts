@@ -120,4 +120,26 @@ export const coreMigrations: Record<string, Migration> = {
       for (const t of ['nonces', 'commands', 'alarms', 'kiosk_history', 'events', 'kiosks']) await db.schema.dropTable(t).execute();
     },
   },
+  /** maintenance windows declared beforehand: excluded from availability, no notifications inside them (issue 10) */
+  '002_maintenance_windows': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('maintenance_windows')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        // what it covers: one kiosk, a site or a district (exactly one of the three is set)
+        .addColumn('kiosk_id', 'text')
+        .addColumn('site', 'text')
+        .addColumn('district', 'text')
+        .addColumn('starts_at', 'bigint', (c) => c.notNull())
+        .addColumn('ends_at', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('maintenance_windows_ends_at').on('maintenance_windows').column('ends_at').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('maintenance_windows').execute();
+    },
+  },
 };

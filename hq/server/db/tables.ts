@@ -127,6 +127,20 @@ export interface NoncesTable {
   seen_at: number;
 }
 
+/** A maintenance window declared beforehand (issue 10): exactly one of kiosk_id, site, district is set. */
+export interface MaintenanceWindowsTable {
+  id: string;
+  kiosk_id: string | null;
+  site: string | null;
+  district: string | null;
+  /** HQ's clock, epoch ms: [starts_at, ends_at) */
+  starts_at: number;
+  ends_at: number;
+  reason: string;
+  created_by: string;
+  created_at: number;
+}
+
 export interface CoreTables {
   kiosks: KiosksTable;
   events: EventsTable;
@@ -134,6 +148,7 @@ export interface CoreTables {
   alarms: AlarmsTable;
   commands: CommandsTable;
   nonces: NoncesTable;
+  maintenance_windows: MaintenanceWindowsTable;
 }
 
 export type HqDatabase = CoreTables & AuthTables;
