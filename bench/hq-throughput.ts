@@ -52,8 +52,8 @@ interface Worker {
 }
 
 /** bench/hq-worker.ts in its own process; `onLine` sees every JSON line it prints. */
-function startWorker(args: string[], onLine: (l: WorkerLine) => void = () => undefined): Worker {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'run-ts.mjs'), join(import.meta.dirname, 'hq-worker.ts'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+function startWorker(args: string[], onLine: (l: WorkerLine) => void = () => undefined, nodeArgs: string[] = []): Worker {
+  const child = spawn(process.execPath, [...nodeArgs, join(import.meta.dirname, '..', 'bin', 'run-ts.mjs'), join(import.meta.dirname, 'hq-worker.ts'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const done = new Promise<WorkerLine>((resolve, reject) => {
     let buffered = '';
     let err = '';
@@ -286,7 +286,9 @@ export async function benchFleet(results: Record<string, unknown>, o: HqBenchOpt
   // quick: a 3 s heartbeat with a tenth of the kiosks — the request rates of 2k and 5k kiosks at 30 s, in a few seconds
   const interval = quick ? 3 : 30;
   // each step takes about 80 s: starting at 25k leaves time to halve the gap twice around the first failure
-  const steps = quick ? [200, 500] : [25_000, 50_000, 75_000, 100_000];
+  // ZIZHU_BENCH_FLEET_STEPS=50000,75000: only those steps (at the interval), for working on HQ's throughput
+  const chosen = process.env.ZIZHU_BENCH_FLEET_STEPS?.split(',').map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
+  const steps = chosen?.length ? chosen : quick ? [200, 500] : [25_000, 50_000, 75_000, 100_000];
   const at30 = (n: number) => Math.round((n * 30) / interval);
   // the first full interval is the fleet's cold start (each kiosk's agent.started, first heartbeat, HQ opening its
   // secret, history rows), heavier than what follows: it is reported apart; one more interval lets HQ work off what
@@ -320,10 +322,16 @@ export async function benchFleet(results: Record<string, unknown>, o: HqBenchOpt
   const startHq = async () => {
     let hqReady: ((url: string) => void) | undefined;
     const ready = new Promise<string>((resolve) => (hqReady = resolve));
-    const w = startWorker(['--mode', 'hq', '--db', dbUrl, ...clockArgs(now)], (l) => {
-      if (l.phase === 'ready') hqReady?.(String(l.url));
-      else if (l.phase === 'window') hqWindow?.(l);
-    });
+    // ZIZHU_BENCH_HQ_PROFILE=DIR: HQ's process writes a CPU profile there (node --cpu-prof)
+    const profile = process.env.ZIZHU_BENCH_HQ_PROFILE;
+    const w = startWorker(
+      ['--mode', 'hq', '--db', dbUrl, ...clockArgs(now)],
+      (l) => {
+        if (l.phase === 'ready') hqReady?.(String(l.url));
+        else if (l.phase === 'window') hqWindow?.(l);
+      },
+      profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+    );
     try {
       return { worker: w, url: await Promise.race([ready, w.done.then(() => Promise.reject(new Error('HQ ended before it was ready')))]) };
     } catch (e) {

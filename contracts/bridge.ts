@@ -76,6 +76,8 @@ export const NearbyKioskSchema = z.object({
   /** when it closes (null: open around the clock) */
   closesAt: z.number().nullable().optional(),
   distanceMeters: z.number().optional(),
+  /** issue 10: HQ said just now that it is open and usable for this service ("此刻可用"); absent: from the kiosk's own list, by its hours */
+  live: z.boolean().optional(),
 });
 
 export const HoursViewSchema = z.object({
@@ -114,6 +116,8 @@ export const KioskViewSchema = z.object({
   hours: HoursViewSchema,
   /** the other machines open now, nearest first (empty: none open now; the screen says so and gives the hotline) */
   nearbyKiosks: z.array(NearbyKioskSchema),
+  /** issue 10: the list is HQ's live answer (empty: none near is usable now), not the configured one */
+  nearbyLive: z.boolean().optional(),
   elderlyModeAllowed: z.boolean(),
   remoteLock: z.object({ reason: z.string() }).nullable(),
   /** PIN entry is locked after too many wrong PINs, until then */
@@ -309,6 +313,23 @@ export const NoticeSchema = z.object({
   until: z.number(),
 });
 
+/**
+ * A help request (求助, issue 10) as the screen shows it. sending: journaled, not yet at HQ; sent: HQ
+ * has it ("已通知工作人员，请稍候"); unreachable: HQ could not be told in time (the hotline);
+ * no-link: this kiosk reports to no HQ (the hotline); answered: an operator's answer to show.
+ */
+export const HelpViewSchema = z.object({
+  requestId: z.string(),
+  state: z.enum(['sending', 'sent', 'unreachable', 'no-link', 'answered']),
+  /** the overlay is up (false: the person closed it; the request stays open, the 求助 button says so) */
+  shown: z.boolean(),
+  /** the operator's answer (answered) */
+  answer: z.string().nullable(),
+  /** agent clock: the request (or the answer's display) ends by itself then */
+  until: z.number(),
+});
+export type HelpView = z.infer<typeof HelpViewSchema>;
+
 export const ScreenMessageSchema = z.object({
   type: z.literal('screen'),
   protocol: z.literal(BRIDGE_PROTOCOL),
@@ -332,6 +353,8 @@ export const ScreenMessageSchema = z.object({
    * not-printed screens), or after the session that read it ended. Gone when the card is lifted.
    */
   takeIdCard: z.boolean().optional(),
+  /** issue 10: the person's 求助 (absent or null: none open) */
+  help: HelpViewSchema.nullable().optional(),
 });
 export type ScreenMessage = z.infer<typeof ScreenMessageSchema>;
 
@@ -361,6 +384,10 @@ export const UiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('HOME') }),
   // any step
   z.object({ type: z.literal('TOUCH') }),
+  /** 求助 (issue 10): `screen` is the screen shown, as `painted` names it; a press while one is open only shows it again */
+  z.object({ type: z.literal('HELP'), screen: z.string().max(80).regex(/^[A-Za-z0-9._:-]+$/) }),
+  /** close the help overlay (an answer: done; a request still waiting stays open) */
+  z.object({ type: z.literal('HELP_CLOSE') }),
   z.object({ type: z.literal('CANCEL') }),
   z.object({ type: z.literal('BACK') }),
   z.object({ type: z.literal('RETRY') }),

@@ -108,6 +108,22 @@ export const FAILURE_REASONS = ['device', 'back-office', 'payment', 'timeout', '
 export const FailureReasonSchema = z.enum(FAILURE_REASONS);
 export type FailureReason = z.infer<typeof FailureReasonSchema>;
 
+/** The seeds' target for first-time success (the report's `target`). */
+export const FIRST_TIME_SUCCESS_TARGET = 0.9;
+/** A session that starts within this long after the same person's session at the same kiosk (same service) ended is a retry, not a first try. */
+export const RETRY_WINDOW_MS = 30 * 60_000;
+
+/**
+ * The funnel of each service: its steps in the flow's order, named as the flow's machine names
+ * them (session.ended's `lastStep` is `session.flow.<step>`; contracts/session-funnel.ts maps every
+ * other state of the flow onto one of these). A session that reached a step reached all before it.
+ */
+export const FUNNEL_STEPS = {
+  providentFundStatement: ['identifying', 'choosingPeriod', 'fetching', 'preview', 'printing'],
+  hospitalRegistration: ['identifying', 'choosingDepartment', 'choosingDoctor', 'choosingSlot', 'confirmingFee', 'paying', 'registering', 'printingSlip'],
+} as const satisfies Record<string, readonly string[]>;
+export type FunnelService = keyof typeof FUNNEL_STEPS;
+
 export const FirstTimeRowSchema = z.object({
   key: z.string(),
   service: z.string(),

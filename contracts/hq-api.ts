@@ -84,7 +84,15 @@ export const AlarmActionSchema = z.object({ comment: z.string().max(500).optiona
 
 export const COMMAND_STATUSES = ['queued', 'delivered', 'succeeded', 'failed', 'expired'] as const;
 export const CommandStatusSchema = z.enum(COMMAND_STATUSES);
-export const CommandRequestSchema = z.object({ type: HqCommandTypeSchema, reason: z.string().max(200).optional() });
+export const CommandRequestSchema = z.object({
+  type: HqCommandTypeSchema,
+  reason: z.string().max(200).optional(),
+  /** the command's arguments (contracts/hq.ts HqCommands), e.g. set-promised-hours' hours */
+  args: z.record(z.string(), z.unknown()).optional(),
+});
+/** A screenshot a `screenshot` command brought back: served by `GET url` until it expires (issue 10). */
+export const ScreenshotInfoSchema = z.object({ url: z.string(), contentType: z.string(), bytes: z.number().int().nonnegative(), takenAt: z.string(), expiresAt: z.string() });
+export type ScreenshotInfo = z.infer<typeof ScreenshotInfoSchema>;
 export const CommandViewSchema = z.object({
   id: z.string(),
   kioskId: z.string().optional(),
@@ -95,14 +103,29 @@ export const CommandViewSchema = z.object({
   issuedAt: z.string().optional(),
   deliveredAt: z.string().nullable().optional(),
   finishedAt: z.string().nullable().optional(),
+  /** a `screenshot` command's image while HQ keeps it */
+  screenshot: ScreenshotInfoSchema.nullable().optional(),
 });
 export type CommandView = z.infer<typeof CommandViewSchema>;
+
+/** The latest self-test a kiosk reported (`self-test.result`, issue 10). */
+export const SelfTestViewSchema = z.object({
+  trigger: z.string(),
+  ready: z.boolean(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  /** the kiosk's clock */
+  at: z.string(),
+  receivedAt: z.string(),
+});
+export type SelfTestView = z.infer<typeof SelfTestViewSchema>;
 
 /** Kiosk detail (GET /api/v1/kiosks/:id): the console's kiosk page. */
 export const KioskDetailSchema = KioskSummarySchema.extend({
   lifecycle: z.string().nullable(),
   devices: z.partialRecord(DeviceNameSchema, z.object({ state: z.string(), faults: z.array(z.string()), warnings: z.array(z.string()) })),
   hoursOpen: z.boolean().nullable(),
+  /** the promised-hours version in force, as the kiosk reported it (`hours.config`; null: never reported) */
+  hoursVersion: z.string().nullable().optional(),
   link: z.object({
     lastSeenAt: z.string().nullable(),
     outboxBacklog: z.number().int().nullable(),
@@ -119,6 +142,8 @@ export const KioskDetailSchema = KioskSummarySchema.extend({
   commands: z.array(CommandViewSchema),
   /** state changes, newest first (heartbeats store only changes) */
   history: z.array(z.object({ at: z.string(), state: z.string(), lifecycle: z.string().nullable() })),
+  /** the latest self-test (null: none reported yet) */
+  selfTest: SelfTestViewSchema.nullable().optional(),
 });
 export type KioskDetail = z.infer<typeof KioskDetailSchema>;
 

@@ -29,3 +29,15 @@ export function signedIngestHeaders(kioskId: string, secret: string, body: strin
     [IngestHeaders.signature]: ingestSignature(secret, nowMs, nonce, body),
   };
 }
+
+/** The headers of a signed upload (a screenshot) of `body` to `path`: the same signature as ingest, over that path. */
+export function signedUploadHeaders(kioskId: string, secret: string, path: string, body: Buffer, nowMs: number, contentType: string): Record<string, string> {
+  const nonce = randomBytes(16).toString('hex');
+  return {
+    'content-type': contentType,
+    [IngestHeaders.kiosk]: kioskId,
+    [IngestHeaders.timestamp]: String(nowMs),
+    [IngestHeaders.nonce]: nonce,
+    [IngestHeaders.signature]: ingestSignature(secret, nowMs, nonce, body, path),
+  };
+}

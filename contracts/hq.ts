@@ -15,8 +15,11 @@
 import { z } from 'zod';
 import { ALARM_SEVERITIES, ALL_FAULT_CODES, type FaultCode } from './faults.ts';
 import { KioskStatusSchema } from './bridge.ts';
+import { FailureReasonSchema } from './hq-analytics.ts';
 
 export const HQ_INGEST_PATH = '/api/v1/ingest';
+/** an operator's answer to a help request is at most this long (issue 10) */
+export const HELP_ANSWER_MAX_CHARS = 200;
 /** one batch: at most this many events and bytes of body */
 export const INGEST_MAX_EVENTS = 100;
 export const INGEST_MAX_BATCH_BYTES = 256 * 1024;
@@ -58,6 +61,12 @@ const DeviceHealth = z.object({
 });
 export type DeviceHealth = z.infer<typeof DeviceHealth>;
 
+/** issue 10: a service usable right now, its hours aside (heartbeat `services`) */
+export const ServiceUsabilitySchema = z.object({ usable: z.boolean(), reason: text(80).optional() });
+export type ServiceUsability = z.infer<typeof ServiceUsabilitySchema>;
+/** issue 10: hours in the kiosk config's input form (`weekly`, `exceptions`…); only the kiosk config's schema knows their rules */
+const HoursInputSchema = z.record(z.string().max(40), z.unknown());
+
 const PrintKind = z.enum(['statement', 'registration-slip', 'payment-receipt', 'test-page', 'refund-slip']).or(text(40));
 
 /** Every kiosk → HQ event: its type and the schema of its payload. */
@@ -76,6 +85,8 @@ export const HqEvents = {
     devices: z.partialRecord(DeviceNameSchema, DeviceHealth),
     hours: z.object({ open: z.boolean(), nextChangeAt: z.iso.datetime({ offset: true }).nullable().optional() }),
     backends: z.partialRecord(BackendNameSchema, z.enum(['up', 'down', 'unknown'])).optional(),
+    /** issue 10: each configured service usable now, its hours aside (its devices, back office, no lock), and why not */
+    services: z.partialRecord(ServiceNameSchema, ServiceUsabilitySchema).optional(),
     outboxBacklog: z.number().int().nonnegative(),
     /** the kiosk's clock when the heartbeat was sent (HQ compares it with its own) */
     clock: z.iso.datetime({ offset: true }),
@@ -94,6 +105,13 @@ export const HqEvents = {
     lastStep: text(80),
     durationMs: epochMs,
     recovered: z.boolean().optional(),
+    // issue 10 (first-time success); absent in older kiosks' events
+    /** HMAC-SHA256 of the person's ID number under a salt that never leaves the kiosk, 32 hex (runtime/flows/person-hash.ts); null: nobody identified */
+    personHash: z.string().regex(/^[0-9a-f]{32}$/, 'expected 32 lowercase hex digits').nullable().optional(),
+    /** the funnel steps reached, in order (contracts/hq-analytics.ts FUNNEL_STEPS) */
+    stepsReached: z.array(text(80)).max(32).optional(),
+    /** why it did not complete (contracts/session-funnel.ts); null: completed */
+    failure: FailureReasonSchema.nullable().optional(),
   }),
   'print.delivered': z.object({ printJobId: text(64), kind: PrintKind, sessionId: text(64).nullable().optional() }),
   'print.not_delivered': z.object({
@@ -144,8 +162,38 @@ export const HqEvents = {
   'maintenance.paper-reloaded': z.object({ staffId: text(64).nullable() }),
   'maintenance.test-print': z.object({ staffId: text(64).nullable(), ok: z.boolean(), fault: text(80).optional() }),
   // ── issue 10: availability inside promised hours (promised hours as HQ knows them) ──
+  /**
+   * The promised hours the kiosk keeps, sent after `agent.started` at every start and whenever they
+   * change (runtime/hq-link/hours-report.ts). The hours are the config's input form, so HQ checks them
+   * with the kiosk config's own schema; `version` is a short hash of their canonical JSON.
+   */
+  'hours.config': z
+    .object({
+      version: text(16),
+      timezone: text(64),
+      promisedHours: HoursInputSchema,
+      /** each configured service: its own hours (input form, in the promised hours' zone), or null when it keeps the promised hours */
+      services: z.partialRecord(ServiceNameSchema, HoursInputSchema.nullable()),
+    })
+    .refine((p) => JSON.stringify(p).length <= 32_768, 'hours larger than 32 KiB'),
   // ── issue 10: self-test and remote hands ──
+  /** the self-test at the start of every promised window, at boot and on HQ's `self-test`: ready or not, and why */
+  'self-test.result': z.object({
+    trigger: z.enum(['window-start', 'command', 'boot']),
+    ready: z.boolean(),
+    /** one per thing checked: `printer`, `idReader`, each configured back office (`providentFund`, `his`, `payment`) */
+    checks: z.array(z.object({ name: text(40), ok: z.boolean(), detail: text() })).max(16),
+  }),
   // ── issue 10: help requests (求助) ──
+  /** a person pressed 求助 on the kiosk: where they were, never who (HQ raises HELP_REQUESTED; the answer is `help.answer`) */
+  'help.requested': z.object({
+    requestId: z.uuid(),
+    /** the screen shown, as the renderer names it (`home`, `pf.identifying`, `out-of-hours`) */
+    screen: z.string().max(80).regex(/^[A-Za-z0-9._:-]+$/, 'a screen name: letters, digits and . _ : - only'),
+    /** the running flow's step, else the kiosk's status (`inService`, `outOfHours`…) */
+    step: text(80),
+    service: ServiceNameSchema.nullable(),
+  }),
 } as const;
 
 export type HqEventType = keyof typeof HqEvents;
@@ -178,7 +226,28 @@ export const HqCommands = {
   /** reload the kiosk's screen (it lands on the same step) */
   'reload-screen': z.object({}),
   // ── issue 10: remote hands (test-print, self-test, screenshot, set-promised-hours, restart-app) ──
+  /** print the test page through the verified print path (never while a customer is served); failed = not delivered, with the fault code */
+  'test-print': z.object({}),
+  /** run the self-test now (`self-test.result` trigger `command`); `testPrint`: also print a verified test page */
+  'self-test': z.object({ testPrint: z.boolean().optional() }),
+  /** a picture of the screen, only while no session is on it; uploaded signed to `screenshotUploadPath(commandId)` */
+  screenshot: z.object({}),
+  /**
+   * Promised hours (and services' own hours; null: a service keeps the promised hours), in the kiosk
+   * config's input form. Only their shape is checked here: HQ and the kiosk both validate them with
+   * the kiosk config's schema (kiosk-config/schema.ts `hoursChangeSchema`), which contracts cannot import.
+   */
+  'set-promised-hours': z
+    .object({
+      promisedHours: z.record(z.string(), z.unknown()),
+      services: z.partialRecord(ServiceNameSchema, z.object({ hours: z.record(z.string(), z.unknown()).nullable() })).optional(),
+    })
+    .refine((a) => JSON.stringify(a).length <= 32_768, 'hours larger than 32 KiB'),
+  /** restart the kiosk app (never while a customer is served); the result is sent after the restart */
+  'restart-app': z.object({ reason: text(200).optional() }),
   // ── issue 10: help requests (an operator's answer shown on the kiosk) ──
+  /** an operator's short answer to the kiosk's `help.requested`, shown on its screen (failed: that request was no longer open there) */
+  'help.answer': z.object({ requestId: z.uuid(), text: z.string().trim().min(1).max(HELP_ANSWER_MAX_CHARS) }),
 } as const;
 export type HqCommandType = keyof typeof HqCommands;
 export const HQ_COMMAND_TYPES = Object.keys(HqCommands) as HqCommandType[];
@@ -219,6 +288,19 @@ export const IngestResponseSchema = z.object({
   commands: z.array(HqCommandSchema),
 });
 export type IngestResponse = z.infer<typeof IngestResponseSchema>;
+
+// ───────────────────────────── screenshots (issue 10: remote hands) ─────────────────────────────
+
+/**
+ * A `screenshot` command's image is too large for an ingest batch: the kiosk POSTs it on its own to
+ * this path with the image as the body (`image/png` or `image/jpeg`), signed like ingest
+ * (contracts/hq-signing.ts, over this path), then answers the command with `command.result`.
+ */
+export const SCREENSHOT_UPLOAD_PREFIX = '/api/v1/kiosk/screenshots/';
+export const screenshotUploadPath = (commandId: string): string => `${SCREENSHOT_UPLOAD_PREFIX}${encodeURIComponent(commandId)}`;
+export const SCREENSHOT_MAX_BYTES = 4 * 1024 * 1024;
+export const SCREENSHOT_CONTENT_TYPES = ['image/png', 'image/jpeg'] as const;
+export type ScreenshotContentType = (typeof SCREENSHOT_CONTENT_TYPES)[number];
 
 /** Clock skew beyond which the kiosk raises CLOCK_SKEW. */
 export const CLOCK_SKEW_LIMIT_MS = 60_000;

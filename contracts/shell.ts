@@ -4,7 +4,7 @@
  * the Chromium shell (`runtime/shell/`, which the agent starts itself and drives over CDP; it uses
  * the same message shapes in-process).
  *
- *   agent → shell: renderer URL to load, capture a frame, reload, quit
+ *   agent → shell: renderer URL to load, capture a frame, reload, quit, relaunch the app
  *   shell → agent: ready, renderer gone / unresponsive / responsive, GPU process gone, load failed, frame
  *
  * Validated on both ends; an unreadable message is logged and dropped, never acted on.
@@ -20,6 +20,8 @@ export const AgentToShellSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reload'), reason: z.string().max(200) }),
   /** the agent is stopping on purpose: do not restart it */
   z.object({ type: z.literal('quit'), reason: z.string().max(200) }),
+  /** the agent has stopped for a restart of the whole app (HQ's restart-app): relaunch the app, window and agent */
+  z.object({ type: z.literal('relaunch'), reason: z.string().max(200) }),
 ]);
 export type AgentToShell = z.infer<typeof AgentToShellSchema>;
 

@@ -287,6 +287,18 @@ const services = z.strictObject({
 });
 export type ServiceName = keyof z.output<typeof services>;
 
+/**
+ * HQ's `set-promised-hours` (issue 10): the promised hours and, per service, its own hours (null: the
+ * service keeps the promised hours), in the config's input form. HQ checks a command's arguments with
+ * it before queuing (`parseHoursChange`), and the kiosk again before applying them.
+ */
+const serviceHoursChange = z.strictObject({ hours: serviceHours.nullable() });
+export const hoursChangeSchema = z.strictObject({
+  promisedHours,
+  services: z.strictObject({ providentFundStatement: serviceHoursChange.optional(), hospitalRegistration: serviceHoursChange.optional() }).optional(),
+});
+export type HoursChange = z.output<typeof hoursChangeSchema>;
+
 // ───────────────────────────── HQ, back offices, UI ─────────────────────────────
 
 /** HQ: where the link posts the kiosk's events (the secret from `credentialsRef`: env:NAME or a 0600 file) */
@@ -692,6 +704,18 @@ function schemaIssues(value: unknown, source?: JsonSource): ConfigIssue[] {
     } else issues.push({ path: formatJsonPath(iss.path), message: iss.message, ...at(iss.path) });
   }
   return issues;
+}
+
+/** Validate a set-promised-hours change (`hoursChangeSchema`) with the config's wording: every problem with its JSON path. */
+export function parseHoursChange(value: unknown): { ok: true; change: HoursChange } | { ok: false; issues: ConfigIssue[] } {
+  const result = hoursChangeSchema.safeParse(value, { error: issueMessage, reportInput: true });
+  if (result.success) return { ok: true, change: result.data };
+  const issues: ConfigIssue[] = [];
+  for (const iss of result.error.issues) {
+    if (iss.code !== 'unrecognized_keys') issues.push({ path: formatJsonPath(iss.path), message: iss.message });
+    else for (const key of iss.keys) issues.push({ path: formatJsonPath([...iss.path, key]), message: `unknown key${suggest(key, knownKeysAt(hoursChangeSchema, iss.path, value))}` });
+  }
+  return { ok: false, issues };
 }
 
 /** Validate a config value (already parsed from JSON). Throws ConfigError listing every problem. */

@@ -10,6 +10,8 @@ export interface AgentMessageRouterDeps {
   window: ShownWindow;
   /** quit the app (the supervisor has already stopped restarting the agent) */
   quit(reason: string): void;
+  /** relaunch the whole app: the agent stopped for HQ's restart-app (the supervisor has stopped restarting it) */
+  relaunch(reason: string): void;
 }
 
 export function agentMessageRouter(deps: AgentMessageRouterDeps): (message: AgentToShell) => Promise<ShellToAgent | void> {
@@ -30,6 +32,9 @@ export function agentMessageRouter(deps: AgentMessageRouterDeps): (message: Agen
         }
       case 'quit':
         deps.quit(message.reason);
+        return;
+      case 'relaunch':
+        deps.relaunch(message.reason);
         return;
     }
   };

@@ -167,11 +167,26 @@ describe('AgentSupervisor (fake utilityProcess.fork)', () => {
   it('after quit, an exiting agent is not restarted', async () => {
     const quit = vi.fn();
     const window: ShownWindow = { load: vi.fn(), reload: vi.fn(), captureFrame: vi.fn() };
-    const { sup, children } = supervised({ onMessage: agentMessageRouter({ window, quit }) });
+    const { sup, children } = supervised({ onMessage: agentMessageRouter({ window, quit, relaunch: vi.fn() }) });
     sup.start();
     children[0]!.send({ type: 'quit', reason: 'maintenance shutdown' });
     await vi.advanceTimersByTimeAsync(0);
     expect(quit).toHaveBeenCalledWith('maintenance shutdown');
+    children[0]!.exit(0);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(children).toHaveLength(1);
+  });
+
+  it('relaunch (HQ restart-app): the app is relaunched and the supervisor does not restart the agent itself', async () => {
+    const quit = vi.fn();
+    const relaunch = vi.fn();
+    const window: ShownWindow = { load: vi.fn(), reload: vi.fn(), captureFrame: vi.fn() };
+    const { sup, children } = supervised({ onMessage: agentMessageRouter({ window, quit, relaunch }) });
+    sup.start();
+    children[0]!.send({ type: 'relaunch', reason: 'HQ restart-app' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(relaunch).toHaveBeenCalledWith('HQ restart-app');
+    expect(quit).not.toHaveBeenCalled();
     children[0]!.exit(0);
     await vi.advanceTimersByTimeAsync(120_000);
     expect(children).toHaveLength(1);
@@ -202,7 +217,7 @@ describe('agent messages → window (router through the supervisor)', () => {
       args: [],
       shellVersion: '41.7.1',
       log: memoryLog(),
-      onMessage: agentMessageRouter({ window, quit: vi.fn() }),
+      onMessage: agentMessageRouter({ window, quit: vi.fn(), relaunch: vi.fn() }),
     });
     sup.start();
     const child = children[0]!;

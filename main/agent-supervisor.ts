@@ -1,7 +1,7 @@
 /**
  * Runs the agent as an Electron utilityProcess and keeps it running: an unexpected exit restarts it
  * after a backoff (1 s doubling to 60 s; back to 1 s once an agent has stayed up 5 minutes). A `quit`
- * from the agent, or `stop()`, ends supervision for good.
+ * or `relaunch` from the agent, or `stop()`, ends supervision for good (a relaunched app supervises anew).
  *
  * Every message crosses the child's port validated by contracts/shell.ts, both ways: an unreadable
  * message from the agent is logged and dropped, never acted on; the shell never sends one it would
@@ -180,8 +180,8 @@ export class AgentSupervisor {
       return;
     }
     const msg = parsed.data;
-    if (msg.type === 'quit') {
-      this.opts.log.info(`the agent asked to quit: ${msg.reason}`);
+    if (msg.type === 'quit' || msg.type === 'relaunch') {
+      this.opts.log.info(`the agent asked to ${msg.type === 'quit' ? 'quit' : 'relaunch the app'}: ${msg.reason}`);
       this.stopped = true;
       if (this.restartTimer) clearTimeout(this.restartTimer);
       this.restartTimer = undefined;

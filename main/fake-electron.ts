@@ -182,6 +182,10 @@ export class FakeApp extends EventEmitter {
   quit(): void {
     this.quits++;
   }
+  relaunches = 0;
+  relaunch(): void {
+    this.relaunches++;
+  }
   exit(code = 0): void {
     this.exitCode = code;
   }

@@ -81,6 +81,12 @@ function start(): void {
         log.info(`quitting: ${reason}`);
         app.quit();
       },
+      // HQ's restart-app: the agent has stopped cleanly; the app starts again as a new process (window and agent)
+      relaunch: (reason) => {
+        log.info(`relaunching the app: ${reason}`);
+        app.relaunch();
+        app.quit();
+      },
     }),
     onAgentDown: () => kiosk.showRecovering(),
   });

@@ -8,6 +8,7 @@ import { openKioskDevices, type KioskDevices } from './devices.ts';
 import { DeviceFaultBoard, type DeviceName, type FaultChange } from './device-faults.ts';
 import type { BackOfficeClients } from './flows/back-office.ts';
 import { createFlowRuntime, type FlowRuntime, type FlowRuntimeOptions } from './flows/runtime.ts';
+import { personHasher } from './flows/person-hash.ts';
 import { startNotifyReceiver, type NotifyReceiver } from './flows/notify-receiver.ts';
 import { registrationFacts } from './flows/registration-actors.ts';
 import { testPagePrinter } from './flows/print-actors.ts';
@@ -25,8 +26,12 @@ import { agentStatusOf, startStatusEndpoint } from './status-endpoint.ts';
 import { faultEvent } from './hq-events.ts';
 import { startHqLink, kioskLockControl, type HqLink, type HqLinkOptions } from './hq-link/link.ts';
 import { heartbeatFacts } from './hq-link/heartbeat.ts';
+import { reportPromisedHours } from './hq-link/hours-report.ts';
+import { kioskHqAccess } from './hq-link/kiosk-access.ts';
 import { readFileSync } from 'node:fs';
 import { lifecycleView } from '../state-machines/lifecycle.machine.ts';
+import { withHoursOverride } from './hq-link/promised-hours.ts';
+import { startAgentHands, type AgentHands } from './self-test/agent-hands.ts';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -139,6 +144,8 @@ export interface RunningAgent {
   bridge?: RunningBridge;
   /** the link to HQ: `status()` says what it delivered, what waits, the last error, set-aside events, clock skew */
   hqLink: HqLink;
+  /** issue 10: the self-test (window starts, boot, HQ's command) and the remote hands that need the agent */
+  remoteHands: AgentHands;
   stop(): Promise<void>;
 }
 
@@ -175,15 +182,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 }
 
 async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<RunningAgent> {
-  const { config } = opts;
   const now = opts.now ?? systemNow;
-  const logDir = opts.logDir === false ? undefined : agentLogDir(opts.logDir ?? config.agent.logDir);
+  const logDir = opts.logDir === false ? undefined : agentLogDir(opts.logDir ?? opts.config.agent.logDir);
   const log = createLogger({
-    level: config.agent.logLevel,
+    level: opts.config.agent.logLevel,
     ...(logDir ? { dir: logDir } : {}),
     console: opts.console ?? 'text',
-    defaultMeta: { kioskId: config.id, process: 'agent' },
+    defaultMeta: { kioskId: opts.config.id, process: 'agent' },
   });
+  // issue 10: the promised hours HQ set last (set-promised-hours, kept in the data dir) replace the file's
+  const config = withHoursOverride(opts.config, dataDir, log);
   const journalPath = join(dataDir, 'journal.sqlite');
   let journal: Journal;
   try {
@@ -203,6 +211,8 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     heartbeatSeconds: config.hq?.heartbeatSeconds ?? 30,
     remoteLocked: restoredLock !== undefined,
   });
+  // issue 10: the promised hours in force, so HQ counts availability against them
+  reportPromisedHours(journal.outbox, config);
   if (startup.uncleanShutdown) {
     const u = startup.uncleanShutdown;
     const detail = `the previous agent run (pid ${u.pid}, started ${new Date(u.startedAt).toISOString()}) stopped without closing its journal; last seen ${new Date(u.lastSeenAt).toISOString()}`;
@@ -235,6 +245,8 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
   type Problem = { code: FaultCode; detail: string };
   const latestHealth = new Map<DeviceName, { faults: Problem[]; warnings: Problem[] }>();
   let kiosk: Kiosk | undefined;
+  /** the HQ link once started (the kiosk starts first: its 求助 and nearby kiosks reach the link through this) */
+  const linkForKiosk: { link?: HqLink } = {};
   const deviceState = (device: DeviceName, faultsNow: Problem[], warningsNow: Problem[] = []) => {
     latestHealth.set(device, { faults: faultsNow, warnings: warningsNow });
     report(faults.update(device, faultsNow, warningsNow));
@@ -326,6 +338,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
       onUnfinishedOrder: (no) => rec.adopt(no),
       ...(bo.paymentActorOverrides ? { paymentActorOverrides: bo.paymentActorOverrides } : {}),
       onTransition: (s) => kiosk?.sessionChanged(s),
+      personHash: personHasher(dataDir, log),
     });
     detachDevices = flows.attachDevices({ ...(idReader ? { idReader } : {}), ...(scanner ? { scanner } : {}) });
     if (bo.notifyPort !== undefined) {
@@ -363,6 +376,8 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     };
     kiosk = new Kiosk({
       config,
+      // issue 10: 求助 and the live nearby kiosks go through the HQ link (started below)
+      ...(config.hq ? { hq: kioskHqAccess(journal, () => linkForKiosk.link) } : {}),
       ...(flows ? { flows } : {}),
       // the staff test page goes into the journal's print jobs too; the staff screen lists the latest
       ...(printer ? { printer: testPagePrinter({ journal, printer }), recentPrintJobs: () => journal.printJobs.recent(8) } : {}),
@@ -420,8 +435,25 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
         devices: () => latestHealth,
         backends: () => latestBackends,
       }),
-    ...(k ? { kiosk: kioskLockControl(k) } : {}),
+    ...(k ? { kiosk: kioskLockControl(k), helpAnswer: (a) => k.help.answer(a.requestId, a.text) } : {}),
   });
+  linkForKiosk.link = hqLink;
+
+  // issue 10: the self-test and HQ's remote hands that need the devices, journal, back offices and lifecycle
+  const remoteHands = startAgentHands({
+    config,
+    dataDir,
+    now,
+    journal,
+    log,
+    ...(printer ? { printer, testPagePrinter: testPagePrinter({ journal, printer }) } : {}),
+    ...(idReader ? { idReader } : {}),
+    ...(backOfficeHealth ? { backOffice: backOfficeHealth } : {}),
+    ...(kiosk ? { kiosk } : {}),
+    // the hours in force after set-promised-hours, with their version (runtime/hq-link/hours-report.ts)
+    reportHours: () => reportPromisedHours(journal.outbox, config).version,
+  });
+  hqLink.provideRemoteHands(remoteHands.hands);
 
   const names = (Object.keys(config.devices) as DeviceName[]).join(', ') || 'none';
   log.info(`agent for ${config.id} running; devices: ${names}${flows ? '; flows ready' : ''}`);
@@ -442,9 +474,11 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     ...(kiosk ? { kiosk } : {}),
     ...(bridge ? { bridge } : {}),
     hqLink,
+    remoteHands,
     async stop() {
       if (stopped) return;
       stopped = true;
+      remoteHands.stop();
       // a batch in flight ends first (delivered, or left for the next start); commands still running resume then
       await hqLink.stop();
       clearInterval(heartbeat);

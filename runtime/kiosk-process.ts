@@ -14,6 +14,7 @@ import type { NoSandboxAllowance } from './shell/chromium.ts';
 import { ScreenWatchdog, type ScreenWatchdogOptions } from './screen-watchdog.ts';
 import type { Now } from '../state-machines/deadlines.ts';
 import { faultEvent } from './hq-events.ts';
+import { kioskProcessHands } from './hq-link/process-hands.ts';
 
 export type ShellChoice = 'chromium' | 'parent-port' | 'none';
 
@@ -43,6 +44,12 @@ export interface KioskProcessOptions {
   developmentNoSandbox?: boolean;
   /** development only (`zizhu start --headless`): the bridge offers a takeover URL for a person's own browser */
   screenTakeover?: boolean;
+  /**
+   * HQ's restart-app (issue 10), for a shell other than Electron's: called once this process has
+   * stopped cleanly; the caller starts it again (runtime/cli/restart-loop.ts). Absent (and not under
+   * Electron, which relaunches the app itself): restart-app fails, nothing would start the kiosk again.
+   */
+  onRestart?: (reason: string) => void;
 }
 
 export interface RunningKioskProcess {
@@ -146,20 +153,32 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     throw e;
   }
   let stopped = false;
+  /** `relaunch`: Electron relaunches the app once the agent has stopped (HQ's restart-app) */
+  const stop = async (reason: string, relaunch = false) => {
+    if (stopped) return;
+    stopped = true;
+    watchdog?.stop();
+    agent.hqLink.provideScreenReload(undefined);
+    agent.hqLink.provideRemoteHands({ captureScreen: undefined, restartApp: undefined });
+    bridge.off('painted', firstPaint);
+    shell?.off('problem', onProblem);
+    if (relaunch && shell?.relaunch) {
+      await agent.stop();
+      await shell.relaunch(reason).catch((e: unknown) => agent.log.warn(`shell relaunch: ${(e as Error).message}`));
+      return;
+    }
+    await shell?.close(reason).catch((e: unknown) => agent.log.warn(`shell close: ${(e as Error).message}`));
+    await agent.stop();
+  };
+  // issue 10: HQ's screenshot and restart-app need the screen and this process
+  agent.hqLink.provideRemoteHands(
+    kioskProcessHands({ agent, bridge, ...(shell ? { shell } : {}), stop, ...(o.onRestart ? { onRestart: o.onRestart } : {}) }),
+  );
   return {
     agent,
     ...(shell ? { shell } : {}),
     ...(watchdog ? { watchdog } : {}),
     rendererUrl: bridge.url,
-    async stop(reason = 'stopped') {
-      if (stopped) return;
-      stopped = true;
-      watchdog?.stop();
-      agent.hqLink.provideScreenReload(undefined);
-      bridge.off('painted', firstPaint);
-      shell?.off('problem', onProblem);
-      await shell?.close(reason).catch((e: unknown) => agent.log.warn(`shell close: ${(e as Error).message}`));
-      await agent.stop();
-    },
+    stop: (reason = 'stopped') => stop(reason),
   };
 }

@@ -305,6 +305,22 @@ describe('lifecycle: promised hours', () => {
     }
   });
 
+  it('HOURS_CHANGED (HQ set-promised-hours): the new hours are in force at once, and the next boundary is the new closing time', async () => {
+    const k = await kiosk(hospital, sh('2026-11-25T18:00:00')); // Wednesday, open until 20:00
+    expect(k.ctx().nextHoursBoundary).toBe(sh('2026-11-25T20:00:00'));
+    const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+    const promisedHours = { ...hospital.promisedHours, weekly: Object.fromEntries(days.map((d) => [d, [{ open: '07:00', close: '18:30', openMinute: 420, closeMinute: 1110 }]])) as never };
+    await k.send({ type: 'HOURS_CHANGED', promisedHours, services: hospital.services });
+    expect(k.status()).toBe('inService');
+    expect(k.ctx().nextHoursBoundary).toBe(sh('2026-11-25T18:30:00'));
+    await k.to('2026-11-25T18:30:00');
+    expect(k.status()).toBe('outOfHours');
+    // a malformed event changes nothing
+    await k.send({ type: 'HOURS_CHANGED' } as never);
+    expect(k.ctx().config.promisedHours).toBe(promisedHours);
+    expect(k.alarms()).toEqual([]);
+  });
+
   it('CLOCK_CHANGED re-evaluates at once when the wall clock jumps', async () => {
     const k = await kiosk(hospital, sh('2026-11-25T19:00:00'));
     k.jump(2 * 60 * 60_000); // NTP: it is really 21:00

@@ -12,7 +12,7 @@
  *   health back (`DEVICE_HEALTH_SETTLED`); takes `BACKEND_HEALTH`.
  * - `hours`: re-evaluates promised and service hours at the next open/close boundary
  *   (`nextHoursBoundary` in context, re-checked at least every `hoursRecheckMs`), on `CLOCK_CHANGED`
- *   and on `zizhu.resume`.
+ *   and on `zizhu.resume`; `HOURS_CHANGED` (HQ's set-promised-hours) replaces the hours, then the same.
  * - `staffAccess`: ready | lockedOut (after `maxPinAttempts` wrong PINs, for `pinLockoutMs`).
  *   The lockout stops staff PIN entry only; customers are still served.
  *
@@ -159,6 +159,8 @@ export type LifecycleEvent =
   | DeviceHealthSettled
   | { type: 'BACKEND_HEALTH'; backend: BackendName; state: 'up' | 'down' | 'unknown'; detail?: string }
   | { type: 'CLOCK_CHANGED' }
+  /** HQ's set-promised-hours: the hours in force change now (validated by the runtime with the config schema) */
+  | { type: 'HOURS_CHANGED'; promisedHours: AvailabilityConfig['promisedHours']; services: AvailabilityConfig['services'] }
   | { type: 'zizhu.resume' }
   | { type: 'SESSION_STARTED'; sessionId: string; service?: ServiceName }
   | { type: 'SESSION_ENDED'; sessionId?: string }
@@ -314,6 +316,10 @@ export function makeLifecycleMachine(now: Now = systemNow) {
         }
       }),
       conditionsChanged: raise({ type: 'CONDITIONS_CHANGED' }),
+      takeHours: assign(({ context, event }) => {
+        if (event.type !== 'HOURS_CHANGED' || !event.promisedHours || !event.services) return {};
+        return { config: { ...context.config, promisedHours: event.promisedHours, services: event.services } };
+      }),
       refreshHours: assign(({ context }) => {
         const hours = hoursNowAt(context.config, now());
         return { hours, nextHoursBoundary: hours.nextBoundary };
@@ -453,6 +459,7 @@ export function makeLifecycleMachine(now: Now = systemNow) {
             after: { hoursBoundary: { target: 'watching', reenter: true, actions: ['refreshHours', 'conditionsChanged'] } },
             on: {
               CLOCK_CHANGED: { target: 'watching', reenter: true, actions: ['refreshHours', 'conditionsChanged'] },
+              HOURS_CHANGED: { target: 'watching', reenter: true, actions: ['takeHours', 'refreshHours', 'conditionsChanged'] },
               'zizhu.resume': { target: 'watching', reenter: true, actions: ['refreshHours', 'conditionsChanged'] },
             },
           },

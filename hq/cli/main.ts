@@ -20,7 +20,7 @@ export const Exit = { OK: 0, FAULT: 1, BAD_INPUT: 2 } as const;
 export const HQ_USAGE = `zizhu hq — the HQ server (ingest, alarms, console, metrics)
 
 usage:
-  zizhu hq [--port P] [--host H] [--db sqlite:PATH]
+  zizhu hq [--port P] [--host H] [--db sqlite:PATH] [--public-url URL]
                         serve the API, the console and /metrics (default 127.0.0.1:8470;
                         db $XDG_STATE_HOME/zizhu/hq/hq.sqlite, ~/.local/state/…, or /var/lib/zizhu/hq/ for root)
   zizhu hq enroll --kiosk ID [--db …] [--site S] [--district D] [--address A] [--lat N] [--lng N] [--rotate]
@@ -29,6 +29,14 @@ usage:
                         an operator account; the password is read from stdin
   zizhu hq fleet-sim --hq URL --kiosks N [--interval S] [--faults RATE]
                         drive N simulated kiosks against an HQ
+  zizhu hq channel add --type wecom|dingtalk|feishu|webhook --url URL [--secret S] [--district D] [--site S]
+                        [--min-severity warning|minor|major|critical] [--group-wait SECONDS] [--group-interval SECONDS]
+                        [--repeat SECONDS] [--name N] [--code CODE]… [--db …]
+                        alarms to an ops group chat (URL: the whole address the robot's settings page gives;
+                        http://127.0.0.1… is accepted for any type: a local receiver)
+  zizhu hq channel list|remove ID [--db …]
+  zizhu hq silence add [--kiosk K] [--site S] [--code C] (--duration 2h|--until TIME) --comment TEXT | list | remove ID
+  zizhu hq maintenance add (--kiosk K|--site S|--district D) [--from TIME] (--until TIME|--duration 2h) --reason TEXT | list | remove ID
 
 the secrets' key: $ZIZHU_HQ_KEY (64 hex digits), else the file <db>.key (made 0600 on first enroll)`;
 
@@ -38,6 +46,9 @@ const commands: Record<string, () => Promise<Command>> = {
   enroll: async () => (await import('./enroll.ts')).enrollCommand,
   'user add': async () => (await import('./user-add.ts')).userAddCommand,
   'fleet-sim': async () => (await import('./fleet-sim.ts')).fleetSimCommand,
+  channel: async () => (await import('./channel.ts')).channelCommand,
+  silence: async () => (await import('./silence.ts')).silenceCommand,
+  maintenance: async () => (await import('./maintenance.ts')).maintenanceCommand,
 };
 
 export async function hqMain(argv: string[], io: HqCliIo = processIo): Promise<number> {

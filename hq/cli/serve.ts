@@ -10,7 +10,7 @@ import { startHqServer } from '../server/server.ts';
 import { Exit, type HqCliIo } from './main.ts';
 
 export const DEFAULT_HQ_PORT = 8470;
-const USAGE = 'usage: zizhu hq [--port P] [--host H] [--db sqlite:PATH]';
+const USAGE = 'usage: zizhu hq [--port P] [--host H] [--db sqlite:PATH] [--public-url URL]';
 
 export interface ServeOptions {
   /** resolves to stop (tests); SIGINT / SIGTERM always stop */
@@ -21,9 +21,9 @@ export interface ServeOptions {
 }
 
 export async function serveCommand(args: string[], io: HqCliIo, o: ServeOptions = {}): Promise<number> {
-  let values: { port?: string; host?: string; db?: string };
+  let values: { port?: string; host?: string; db?: string; 'public-url'?: string };
   try {
-    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, 'public-url': { type: 'string' } }, strict: true, allowPositionals: false }));
   } catch (e) {
     io.err(`zizhu hq: ${(e as Error).message} (${USAGE})`);
     return Exit.BAD_INPUT;
@@ -39,11 +39,17 @@ export async function serveCommand(args: string[], io: HqCliIo, o: ServeOptions 
     return Exit.BAD_INPUT;
   }
   const dbUrl = values.db ?? defaultHqDbUrl(o.env ?? process.env);
+  // the console's address as ops reach it (behind a proxy / HTTPS): the links in alarm notifications
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) {
+    io.err(`zizhu hq: --public-url must be the console's http(s):// address, not "${publicUrl}"`);
+    return Exit.BAD_INPUT;
+  }
 
   const log = o.log ?? stderrLog();
   let hq;
   try {
-    hq = await startHqServer({ dbUrl, port, host, log });
+    hq = await startHqServer({ dbUrl, port, host, log, publicUrl });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (e instanceof HqDbUrlError) io.err(`zizhu hq: --db: ${err.message}`);

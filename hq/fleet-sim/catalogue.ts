@@ -4,6 +4,7 @@
  * computed from epoch ms alone: nothing depends on the host's time zone).
  */
 import type { FaultCode } from '../../contracts/faults.ts';
+import type { FailureReason } from '../../contracts/hq-analytics.ts';
 import type { KioskKind } from './places.ts';
 
 export type FaultSource = 'idReader' | 'printer' | 'scanner' | 'screen';
@@ -61,27 +62,48 @@ export function pickWeighted<T extends { weight: number }>(items: readonly T[], 
 
 export interface SessionEnd {
   outcome: string;
+  /** the flow state it ended in, as a kiosk's session.ended says it */
   lastStep: string;
+  /** the furthest funnel step reached (contracts/hq-analytics.ts FUNNEL_STEPS) */
+  reached: string;
+  /** why it did not complete (contracts/session-funnel.ts); null: completed */
+  failure: FailureReason | null;
+  /** a receipt came out (print.delivered) */
+  printed?: boolean;
   weight: number;
   durationMs: [number, number];
 }
 
+/** How the fleet's sessions end: most complete; the rest fail the way the seeds' kiosks failed people. */
 export const SESSION_ENDS: Record<KioskKind, readonly SessionEnd[]> = {
   'gov-24h': [
-    { outcome: 'completed', lastStep: 'receipt', weight: 80, durationMs: [60_000, 180_000] },
-    { outcome: 'abandoned', lastStep: 'preview', weight: 8, durationMs: [30_000, 120_000] },
-    { outcome: 'idle-timeout', lastStep: 'read-card', weight: 6, durationMs: [60_000, 90_000] },
-    { outcome: 'backend-error', lastStep: 'query', weight: 3, durationMs: [20_000, 60_000] },
-    { outcome: 'print-failed', lastStep: 'not-printed', weight: 3, durationMs: [90_000, 200_000] },
+    { outcome: 'completed', lastStep: 'session.flow.takingReceipt', reached: 'printing', failure: null, printed: true, weight: 72, durationMs: [60_000, 180_000] },
+    { outcome: 'no-account', lastStep: 'session.flow.noAccount', reached: 'fetching', failure: null, weight: 2, durationMs: [30_000, 60_000] },
+    { outcome: 'cancelled', lastStep: 'session.flow.preview', reached: 'preview', failure: 'cancelled', weight: 6, durationMs: [30_000, 120_000] },
+    { outcome: 'timeout', lastStep: 'session.flow.identifying', reached: 'identifying', failure: 'timeout', weight: 6, durationMs: [60_000, 90_000] },
+    { outcome: 'timeout', lastStep: 'session.flow.choosingPeriod', reached: 'choosingPeriod', failure: 'timeout', weight: 3, durationMs: [60_000, 120_000] },
+    { outcome: 'cancelled', lastStep: 'session.flow.fetchFailed', reached: 'fetching', failure: 'back-office', weight: 5, durationMs: [20_000, 60_000] },
+    { outcome: 'undelivered', lastStep: 'session.flow.undelivered', reached: 'printing', failure: 'device', weight: 6, durationMs: [90_000, 200_000] },
   ],
   hospital: [
-    { outcome: 'completed', lastStep: 'slip', weight: 75, durationMs: [90_000, 300_000] },
-    { outcome: 'abandoned', lastStep: 'choose-doctor', weight: 8, durationMs: [30_000, 120_000] },
-    { outcome: 'payment-timeout', lastStep: 'pay', weight: 6, durationMs: [180_000, 300_000] },
-    { outcome: 'no-slots', lastStep: 'choose-slot', weight: 6, durationMs: [40_000, 120_000] },
-    { outcome: 'cancelled', lastStep: 'confirm', weight: 5, durationMs: [60_000, 180_000] },
+    { outcome: 'registered', lastStep: 'session.flow.takingSlip', reached: 'printingSlip', failure: null, printed: true, weight: 62, durationMs: [90_000, 300_000] },
+    { outcome: 'viewed-existing', lastStep: 'session.flow.existingRegistrations', reached: 'identifying', failure: null, weight: 4, durationMs: [30_000, 60_000] },
+    { outcome: 'cancelled', lastStep: 'session.flow.choosingDepartment', reached: 'choosingDepartment', failure: 'cancelled', weight: 3, durationMs: [30_000, 90_000] },
+    { outcome: 'cancelled', lastStep: 'session.flow.choosingDoctor', reached: 'choosingDoctor', failure: 'cancelled', weight: 5, durationMs: [30_000, 120_000] },
+    { outcome: 'not-registered', lastStep: 'session.flow.slotTaken', reached: 'choosingSlot', failure: 'cancelled', weight: 4, durationMs: [40_000, 120_000] },
+    { outcome: 'timeout', lastStep: 'session.flow.confirmingFee', reached: 'confirmingFee', failure: 'timeout', weight: 5, durationMs: [60_000, 180_000] },
+    { outcome: 'not-registered', lastStep: 'session.flow.paymentNotCompleted', reached: 'paying', failure: 'payment', weight: 8, durationMs: [180_000, 300_000] },
+    { outcome: 'timeout', lastStep: 'session.flow.unavailable', reached: 'choosingDoctor', failure: 'back-office', weight: 4, durationMs: [40_000, 120_000] },
+    { outcome: 'not-registered', lastStep: 'session.flow.moneyReturned', reached: 'registering', failure: 'back-office', weight: 2, durationMs: [180_000, 300_000] },
+    { outcome: 'registered', lastStep: 'session.flow.slipNotPrinted', reached: 'printingSlip', failure: null, weight: 2, durationMs: [120_000, 300_000] },
+    // the reader could not read the card; an agent restart mid-payment
+    { outcome: 'timeout', lastStep: 'session.flow.identifying', reached: 'identifying', failure: 'device', weight: 2, durationMs: [60_000, 90_000] },
+    { outcome: 'recovered', lastStep: 'session.flow.charging.paying', reached: 'paying', failure: 'device', weight: 1, durationMs: [120_000, 300_000] },
   ],
 };
+
+/** how likely a person tries again (at the same kiosk, within minutes) after each kind of failure */
+export const RETRY_CHANCE: Record<FailureReason, number> = { device: 0.6, 'back-office': 0.5, payment: 0.6, timeout: 0.25, cancelled: 0.3 };
 
 /** sessions per open hour, on the kiosk's clock */
 export const SESSIONS_PER_HOUR: Record<KioskKind, number> = { 'gov-24h': 6, hospital: 12 };

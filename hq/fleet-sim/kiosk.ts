@@ -7,12 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { FAULT_SEVERITY } from '../../contracts/faults.ts';
 import type { KioskStatusName } from '../../contracts/bridge.ts';
 import { HqCommandSchema, type DeviceHealth, type HqEvent, type HqEventPayload, type HqEventType, type LockoutReason } from '../../contracts/hq.ts';
-import { DEVICES_OF, HOSPITAL_HOURS, SESSION_ENDS, faultKindsFor, hoursAt, pickWeighted, type FaultKind } from './catalogue.ts';
+import { stepsUpTo } from '../../contracts/session-funnel.ts';
+import { DEVICES_OF, HOSPITAL_HOURS, RETRY_CHANCE, SESSION_ENDS, faultKindsFor, hoursAt, pickWeighted, type FaultKind, type SessionEnd } from './catalogue.ts';
 import type { KioskKind, KioskPlan } from './places.ts';
 import type { Rng } from './random.ts';
 
 export const SIM_VERSION = 'fleet-sim 0.1.0';
 const HOUR = 3_600_000;
+const MIN = 60_000;
 const BACKENDS = { 'gov-24h': { providentFund: 'up' }, hospital: { his: 'up', payment: 'up' } } as const;
 const SERVICE = { 'gov-24h': 'providentFundStatement', hospital: 'hospitalRegistration' } as const;
 const PRINT_KIND = { 'gov-24h': 'statement', hospital: 'registration-slip' } as const;
@@ -52,12 +54,18 @@ export class SimKiosk {
   private sessions = 0;
   private readonly rng: Rng;
   private readonly faultKinds: readonly FaultKind[];
+  /** how this kiosk's sessions end: a few kiosks of a fleet fail people far more often than the rest */
+  private readonly sessionEnds: readonly SessionEnd[];
+  /** the person who just failed here and will try again in the next session */
+  private retry: { person: string; endedAt: number } | null = null;
 
   constructor(private readonly o: SimKioskOptions) {
     this.id = o.plan.id;
     this.kind = o.plan.kind;
     this.rng = o.rng;
     this.faultKinds = faultKindsFor(this.kind);
+    const trouble = 0.5 + 3 * this.rng.next() ** 3;
+    this.sessionEnds = SESSION_ENDS[this.kind].map((e) => (e.failure ? { ...e, weight: e.weight * trouble } : e));
   }
 
   /** the agent starts: `agent.started`, and a schedule lockout if it boots out of hours */
@@ -168,11 +176,32 @@ export class SimKiosk {
   private endSession(at: number): void {
     this.nextSessionAt = at + this.rng.exp(this.o.sessionsPerHour / HOUR);
     if (this.lifecycle !== 'inService' && this.lifecycle !== 'degraded') return;
-    const end = pickWeighted(SESSION_ENDS[this.kind], this.rng.next());
+    const end = pickWeighted(this.sessionEnds, this.rng.next());
     const sessionId = `${this.id}-s${++this.sessions}`;
-    const durationMs = Math.round(this.rng.between(end.durationMs[0], end.durationMs[1]));
-    this.push('session.ended', { sessionId, service: SERVICE[this.kind], outcome: end.outcome, lastStep: end.lastStep, durationMs }, at);
-    if (end.outcome === 'completed') this.push('print.delivered', { printJobId: `${sessionId}-p1`, kind: PRINT_KIND[this.kind], sessionId }, at);
+    let durationMs = Math.round(this.rng.between(end.durationMs[0], end.durationMs[1]));
+    // the person who failed last, trying again (their session began after the last one ended), else someone new;
+    // nobody when it ended before anyone was identified
+    const retry = this.retry;
+    this.retry = null;
+    if (retry) durationMs = Math.min(durationMs, Math.max(1_000, Math.floor(at - retry.endedAt) - 1_000));
+    const personHash = end.reached === 'identifying' && end.failure !== null ? null : (retry?.person ?? this.newPerson());
+    this.push(
+      'session.ended',
+      { sessionId, service: SERVICE[this.kind], outcome: end.outcome, lastStep: end.lastStep, durationMs, personHash, stepsReached: stepsUpTo(SERVICE[this.kind], end.reached), failure: end.failure },
+      at,
+    );
+    if (end.printed) this.push('print.delivered', { printJobId: `${sessionId}-p1`, kind: PRINT_KIND[this.kind], sessionId }, at);
+    if (end.failure && personHash && this.rng.next() < RETRY_CHANCE[end.failure]) {
+      this.retry = { person: personHash, endedAt: at };
+      this.nextSessionAt = Math.min(this.nextSessionAt, at + this.rng.between(3 * MIN, 15 * MIN));
+    }
+  }
+
+  /** an anonymous person hash as a kiosk makes them (32 hex) */
+  private newPerson(): string {
+    let hex = '';
+    for (let i = 0; i < 4; i++) hex += this.rng.int(2 ** 32).toString(16).padStart(8, '0');
+    return hex;
   }
 
   private updateLifecycle(at: number): void {

@@ -4,6 +4,7 @@ import type { Locale, ScreenMessage, UiEvent, Words } from '../../contracts/brid
 import { dayAndTime, distance, duration, secondsLeft } from './format.ts';
 import { Icon } from './icons.tsx';
 import { pick, translate, type TextKey } from './i18n.ts';
+import { HelpButton, HelpOverlay } from './help.tsx';
 
 export interface KioskUi {
   msg: ScreenMessage;
@@ -205,13 +206,14 @@ export function NearbyKiosks({ headingLevel = 2 }: { headingLevel?: 2 | 3 }) {
     <section className="nearby" aria-label={t('common.nearby')} data-testid="nearby">
       <H className="section-title">{t('common.nearby')}</H>
       {list.length === 0 ? (
-        <p data-testid="no-nearby">{t('common.noNearby', { hotline: msg.kiosk.hotline })}</p>
+        <p data-testid="no-nearby">{t(msg.kiosk.nearbyLive ? 'common.noNearbyLive' : 'common.noNearby', { hotline: msg.kiosk.hotline })}</p>
       ) : (
         <ul className="nearby-list">
           {list.map((k) => (
-            <li key={`${k.name}-${k.location}`} className="nearby-item">
+            <li key={`${k.name}-${k.location}`} className="nearby-item" data-live={k.live ? 'true' : undefined}>
               <div className="nearby-name">
                 {k.name}
+                {k.live ? <span className="nearby-live">{t('common.nearbyLive')}</span> : null}
                 {k.distanceMeters !== undefined ? <span className="nearby-distance">{distance(locale, k.distanceMeters)}</span> : null}
               </div>
               <div className="nearby-location">{k.location}</div>
@@ -252,7 +254,7 @@ export function StaffButton() {
   );
 }
 
-/** Root of every screen: data-screen names it (the painted message names it the same); the ID-card reminder sits above its footer. */
+/** Root of every screen: data-screen names it (the painted message names it the same); the ID-card reminder sits above its footer; 求助 in its top-right corner. */
 export function ScreenRoot(props: { name: string; className?: string; children: ReactNode; onPointerDownCapture?: () => void; extra?: Record<string, string> }) {
   const { elderly, locale } = useKiosk();
   return (
@@ -266,6 +268,8 @@ export function ScreenRoot(props: { name: string; className?: string; children: 
     >
       {props.children}
       <TakeIdCard />
+      <HelpButton screen={props.name} />
+      <HelpOverlay />
     </main>
   );
 }

@@ -1,7 +1,8 @@
-import { type CliCommand, type CliIo, Exit } from './io.ts';
+import { type CliCommand, Exit } from './io.ts';
 import { loadConfigFor, lockDataDir, parseKioskArgs, processOptionsOf } from './kiosk-options.ts';
 import { agentDataDir } from '../agent-dirs.ts';
-import { startKioskProcess, type RunningKioskProcess, type ShellChoice } from '../kiosk-process.ts';
+import { startKioskProcess, type ShellChoice } from '../kiosk-process.ts';
+import { EXIT_RESTART, keepRunning, underSystemd } from './restart-loop.ts';
 
 const USAGE = `usage: zizhu agent --config FILE [--shell chromium|parent-port|none] [--headless] [--data-dir DIR] [--bridge-port N] [--move-aside-corrupt-journal]
   runs the kiosk agent for a real machine: devices, journal, service flows with the configured back
@@ -10,16 +11,6 @@ const USAGE = `usage: zizhu agent --config FILE [--shell chromium|parent-port|no
   --shell chromium      start Debian Chromium in kiosk mode over CDP (--headless: without a window)
   --data-dir DIR        journal and the one-agent lock (default: agent.dataDir of the config, else
                         $XDG_STATE_HOME/zizhu/data or ~/.local/state/zizhu/data; /var/lib/zizhu for root)`;
-
-/** Waits for SIGINT/SIGTERM (or the shell's quit), then stops. */
-export async function runUntilStopped(p: RunningKioskProcess, io: CliIo, name: string): Promise<void> {
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await p.stop('signal');
-  io.out(`${name}: stopped`);
-}
 
 export const agentCommand: CliCommand = async (args, io) => {
   const parsed = parseKioskArgs('agent', USAGE, args, io, {});
@@ -40,24 +31,26 @@ export const agentCommand: CliCommand = async (args, io) => {
   const dataDir = agentDataDir(values['data-dir'] ?? config.agent.dataDir);
   const locked = lockDataDir('agent', dataDir, io);
   if ('exit' in locked) return locked.exit;
-  let p: RunningKioskProcess;
+  let ended: 'signal' | 'restart';
   try {
-    p = await startKioskProcess({
-      config,
-      shell,
-      headless: values.headless === true,
-      ...processOptionsOf(values),
-      dataDir,
-      configFile: values.config,
-    });
+    ended = await keepRunning(
+      (onRestart) => startKioskProcess({ config, shell, headless: values.headless === true, ...processOptionsOf(values), dataDir, configFile: values.config, onRestart }),
+      {
+        io,
+        name: 'zizhu agent',
+        // HQ's restart-app: under systemd a fresh process (Restart=always), else started again here
+        exitForRestart: underSystemd(),
+        onStarted: (p, restarts) => io.out(`zizhu agent: kiosk ${config.id} — screen ${p.agent.bridge!.origin} (shell: ${shell}; data ${dataDir})${restarts ? `; restart ${restarts}` : ''}`),
+      },
+    );
   } catch (e) {
     locked.lock.release();
     io.err(`zizhu agent: ${(e as Error).message}`);
     // running Chromium unsandboxed as root was not allowed: the config (or the user) must change
     return (e as Error).name === 'NoSandboxRefusedError' ? Exit.BAD_INPUT : Exit.FAULT;
   }
-  io.out(`zizhu agent: kiosk ${config.id} — screen ${p.agent.bridge!.origin} (shell: ${shell}; data ${dataDir})`);
-  await runUntilStopped(p, io, 'zizhu agent');
   locked.lock.release();
+  if (ended === 'restart') return EXIT_RESTART;
+  io.out('zizhu agent: stopped');
   return Exit.OK;
 };

@@ -6,7 +6,7 @@
  */
 import { FaultCode, isDeviceFault } from '../../contracts/faults.ts';
 import type { ReceiptPrinter } from '../../drivers/printer/device.ts';
-import { SILENT_CAUSES } from '../../drivers/printer/delivery.ts';
+import { testPageFault } from '../flows/print-actors.ts';
 import { TEST_PAGE } from '../../drivers/printer/sample-jobs.ts';
 import type { DoctorRow } from './doctor.ts';
 
@@ -18,15 +18,14 @@ export async function withTestPrint(printer: Pick<ReceiptPrinter, 'print'>, row:
     return { ...row, detail: `${row.detail}; test page printed, delivery verified (completion ${r.completionId})` };
   } catch (e) {
     if (!isDeviceFault(e)) return { ...row, result: 'FAULT', faults: [FaultCode.PRINT_NOT_DELIVERED], detail: `test page failed: ${(e as Error).message}` };
-    const cause = String((e.context as { cause?: unknown }).cause ?? '');
-    if (e.code === FaultCode.PRINT_NOT_DELIVERED && SILENT_CAUSES.includes(cause))
+    const f = testPageFault(e);
+    if (f.silent)
       return {
         ...row,
         result: 'FAULT',
         faults: [FaultCode.PRINTER_NOT_DELIVERING],
-        detail: `the status is clean but the test page did not come out: ${e.detail}. Check the paper path and the print mechanism`,
+        detail: `the status is clean but the test page did not come out: ${f.detail}. Check the paper path and the print mechanism`,
       };
-    const code = e.code === FaultCode.PRINT_NOT_DELIVERED && cause ? cause : e.code;
-    return { ...row, result: 'FAULT', faults: [code], detail: `test page failed: ${e.detail}` };
+    return { ...row, result: 'FAULT', faults: [f.code], detail: `test page failed: ${f.detail}` };
   }
 }

@@ -13,6 +13,7 @@ import { readRunningSim, simKioskConfig, writeSimKioskConfig, SIM_PAYMENT_CREDEN
 import { startKioskProcess, type RunningKioskProcess } from '../kiosk-process.ts';
 import { pinnedNow } from '../../state-machines/deadlines.ts';
 import { startDevHq, type DevHq } from './start-hq.ts';
+import { keepRunning } from './restart-loop.ts';
 
 /** epoch ms of an ISO 8601 time that names its offset (2026-12-03T21:40+08:00, …Z); null when it is not one */
 export function parseInstant(text: string): number | null {
@@ -193,41 +194,44 @@ export const startCommand: CliCommand = async (args, io) => {
     return code === 0 ? Exit.OK : Exit.FAULT;
   }
 
-  let p: RunningKioskProcess;
+  const started = (p: RunningKioskProcess, restarts: number) => {
+    if (restarts) return void io.out(`zizhu start: the kiosk started again (restart ${restarts}); screen ${p.agent.bridge!.origin}`);
+    header();
+    io.out(`  journal          ${p.agent.journalPath}`);
+    // one renderer at a time: with a headless shell, the printed URL takes the screen over (the log and the screen say so);
+    // a kiosk window holds the screen itself
+    const takeoverUrl = p.agent.bridge!.takeoverUrl;
+    if (shell === 'none') io.out(`  screen           no shell; open in a browser: ${p.rendererUrl}`);
+    else if (takeoverUrl) io.out(`  screen           Chromium (headless); open in a browser: ${takeoverUrl} (takes the screen over from the headless Chromium)`);
+    else io.out('  screen           Chromium kiosk window');
+    io.out('Ctrl-C stops.');
+  };
   try {
-    p = await startKioskProcess({
-      config,
-      shell,
-      headless: chromiumHeadless,
-      env,
-      ...(now ? { now } : {}),
-      ...processOptionsOf(values),
-      dataDir,
-      ...(configFile ? { configFile } : {}),
-      // development: as root (containers, this kind of machine) Chromium runs unsandboxed, and says so
-      developmentNoSandbox: true,
-      // no window to look at: a person's own browser may take the screen over (it says so)
-      screenTakeover: shell === 'chromium' && chromiumHeadless,
-    });
+    // HQ's restart-app stops the kiosk process and this starts it again (runtime/cli/restart-loop.ts)
+    await keepRunning(
+      (onRestart) =>
+        startKioskProcess({
+          config,
+          shell,
+          headless: chromiumHeadless,
+          env,
+          ...(now ? { now } : {}),
+          ...processOptionsOf(values),
+          dataDir,
+          ...(configFile ? { configFile } : {}),
+          // development: as root (containers, this kind of machine) Chromium runs unsandboxed, and says so
+          developmentNoSandbox: true,
+          // no window to look at: a person's own browser may take the screen over (it says so)
+          screenTakeover: shell === 'chromium' && chromiumHeadless,
+          onRestart,
+        }),
+      { io, name: 'zizhu start', onStarted: started },
+    );
   } catch (e) {
     await cleanup();
     io.err(`zizhu start: ${(e as Error).message}`);
     return Exit.FAULT;
   }
-  header();
-  io.out(`  journal          ${p.agent.journalPath}`);
-  // one renderer at a time: with a headless shell, the printed URL takes the screen over (the log and the screen say so);
-  // a kiosk window holds the screen itself
-  const takeoverUrl = p.agent.bridge!.takeoverUrl;
-  if (shell === 'none') io.out(`  screen           no shell; open in a browser: ${p.rendererUrl}`);
-  else if (takeoverUrl) io.out(`  screen           Chromium (headless); open in a browser: ${takeoverUrl} (takes the screen over from the headless Chromium)`);
-  else io.out('  screen           Chromium kiosk window');
-  io.out('Ctrl-C stops.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await p.stop('signal');
   await cleanup();
   io.out('zizhu start: stopped');
   return Exit.OK;

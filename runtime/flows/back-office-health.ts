@@ -27,6 +27,8 @@ export interface BackOfficeHealth {
   /** the same clients, watched */
   readonly clients: BackOfficeClients;
   state(backend: BackendName): BackOfficeState | 'unknown';
+  /** ask it now with its harmless read (the self-test): an answer of any kind is reachable; counts like any call */
+  probe(backend: BackendName): Promise<{ reachable: boolean; detail: string }>;
   stop(): void;
 }
 
@@ -112,6 +114,17 @@ export function watchBackOffice(o: BackOfficeHealthOptions): BackOfficeHealth {
   return {
     clients,
     state: (b) => states.get(b) ?? 'unknown',
+    async probe(b) {
+      const call = PROBES[b](clients);
+      if (!call) return { reachable: false, detail: 'not configured on this kiosk' };
+      try {
+        await call;
+        return { reachable: true, detail: 'answers' };
+      } catch (e) {
+        if (isBackendError(e) && !unreachable(e)) return { reachable: true, detail: `answers (${e.code})` };
+        return { reachable: false, detail: `unreachable: ${(e as Error).message}` };
+      }
+    },
     stop() {
       stopped = true;
       for (const b of [...probes.keys()]) stopProbe(b);

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createActor, fromPromise, toPromise } from 'xstate';
 import { FaultCode } from '../../contracts/faults.ts';
 import type { ReceiptPrinter } from '../../drivers/printer/device.ts';
+import { SILENT_CAUSES } from '../../drivers/printer/delivery.ts';
 import type { Journal, PrintJobRecord } from '../journal/journal.ts';
 import { JournalError } from '../journal/journal.ts';
 import {
@@ -182,4 +183,19 @@ export function testPagePrinter(o: { journal: Journal; printer: TestPagePrinter 
     refreshStatus: () => printer.refreshStatus(),
     paperReloaded: () => printer.paperReloaded(),
   };
+}
+
+/**
+ * Why a verified test page did not come out, as the fault to report: a clean status with nothing
+ * delivered (no completion, ticket never presented) is PRINTER_NOT_DELIVERING; a not-delivered job
+ * with a status cause (paper out mid-job) is that cause; any other device fault is its own code.
+ * `zizhu doctor --test-print` and HQ's `test-print` both say it this way.
+ */
+export function testPageFault(e: unknown): { code: string; detail: string; silent: boolean } {
+  const err = (e !== null && typeof e === 'object' ? e : {}) as { code?: unknown; detail?: unknown; message?: unknown; context?: unknown };
+  const detail = String(err.detail ?? err.message ?? e);
+  if (typeof err.code !== 'string') return { code: FaultCode.PRINT_NOT_DELIVERED, detail, silent: false };
+  const cause = String((err.context as { cause?: unknown } | undefined)?.cause ?? '');
+  if (err.code === FaultCode.PRINT_NOT_DELIVERED && SILENT_CAUSES.includes(cause)) return { code: FaultCode.PRINTER_NOT_DELIVERING, detail, silent: true };
+  return { code: err.code === FaultCode.PRINT_NOT_DELIVERED && cause ? cause : err.code, detail, silent: false };
 }

@@ -41,6 +41,8 @@ import { providentFundImplementations } from './provident-fund-actors.ts';
 import { registrationActors } from './registration-actors.ts';
 import { TransitionWrites } from './transition-writes.ts';
 import { stepOf } from '../recovery/recovery.ts';
+import type { PersonHasher } from './person-hash.ts';
+import { SessionProgress } from './session-end.ts';
 
 /** Session `service` names (the config's service keys). */
 export type FlowService = 'hospitalRegistration' | 'providentFundStatement';
@@ -78,6 +80,8 @@ export interface FlowRuntimeOptions {
   paymentActorOverrides?: Record<string, unknown>;
   /** after every journaled transition of a session (root or child machine): the screen follows from here */
   onTransition?: (session: HostedSession) => void;
+  /** session.ended's anonymous `personHash` (runtime/flows/person-hash.ts); absent: null */
+  personHash?: PersonHasher;
 }
 
 export interface FlowRuntime {
@@ -133,6 +137,7 @@ export function createFlowRuntime(o: FlowRuntimeOptions): FlowRuntime {
   const now = o.clock?.now ?? systemNow;
   const today = o.today ?? (() => SHANGHAI.format(now()));
   const writes = new TransitionWrites(log);
+  const progress = new SessionProgress(o.personHash);
   const live = new Map<string, HostedSession>();
   let latest: HostedSession | undefined;
   let started = 0;
@@ -172,6 +177,7 @@ export function createFlowRuntime(o: FlowRuntimeOptions): FlowRuntime {
     onJournalError: (id, e) => log.error(`session ${id}: a transition could not be journaled: ${(e as Error).message}`),
     onTransition: (id) => {
       const s = live.get(id);
+      if (s) progress.seen(id, s.service, s.actor.getSnapshot());
       if (s && o.onTransition) o.onTransition(s);
     },
     // every session's end is told to HQ, in the transaction that ends it (no personal data: how far it got)
@@ -183,6 +189,7 @@ export function createFlowRuntime(o: FlowRuntimeOptions): FlowRuntime {
           outcome: outcome.slice(0, 40),
           lastStep: stepOf(lastState).slice(0, 80),
           durationMs: Math.max(0, (record.endedAt ?? record.updatedAt) - record.startedAt),
+          ...progress.ended(record.id, record.service, outcome, lastState),
         });
       } catch (e) {
         log.error(`session ${record.id}: its end could not be queued for HQ: ${(e as Error).message}`);

@@ -11,14 +11,20 @@
  * - past `expiresAt` on arrival (the kiosk's clock) → failed "expired"; invalid → logged, and failed
  *   when it has an id to answer.
  *
+ * - issue 10's remote hands (test-print, self-test, screenshot, set-promised-hours, restart-app) →
+ *   remote-hands.ts, with the hands the agent and the kiosk process provide.
+ *
  * A command still running when the agent stops stays `running` in the journal and is taken up at
- * the next start (`resume`): a lock or unlock is watched (and applied) again; a reload cannot be.
+ * the next start (`resume`): a lock or unlock is watched (and applied) again; a restart-app has
+ * happened (succeeded, reported now); anything else cannot be taken up (failed).
  */
 import { z } from 'zod';
 import { HqCommandSchema, HqCommands, type HqCommand } from '../../contracts/hq.ts';
 import type { KioskStatusName } from '../../contracts/bridge.ts';
 import type { Now } from '../../state-machines/deadlines.ts';
 import type { HqCommandRecord, HqLinkJournal } from '../journal/hq-link-journal.ts';
+import { afterRestart, carryOut, REMOTE_HAND_TYPES, type RemoteHands, type ScreenshotUpload } from './remote-hands.ts';
+import { carryOutHelpAnswer, type HelpAnswerHandler } from './help-answer.ts';
 
 /** What the runner needs of the kiosk: its lock and status (runtime/kiosk/kiosk.ts via `kioskLockControl`). */
 export interface LockableKiosk {
@@ -45,6 +51,11 @@ export interface CommandRunnerOptions {
   kiosk?: LockableKiosk;
   /** the screen reload the kiosk process provides (absent: no screen) */
   reloadScreen: () => ScreenReload | undefined;
+  /** issue 10's remote hands as provided now (remote-hands.ts), and the screenshot upload to HQ */
+  hands?: () => RemoteHands;
+  uploadScreenshot?: ScreenshotUpload;
+  /** issue 10: `help.answer` shown on the screen (help-answer.ts; absent: no screen) */
+  helpAnswer?: HelpAnswerHandler;
 }
 
 const LOCKING: ReadonlySet<KioskStatusName> = new Set(['remoteLocked', 'remoteLockPending']);
@@ -79,7 +90,10 @@ export class CommandRunner {
       this.o.log.info(`HQ command ${r.id} (${r.type}) was still running when the agent stopped; taking it up again`);
       if (r.type === 'lock') this.lock({ id: r.id, reason: typeof r.args.reason === 'string' ? r.args.reason : undefined });
       else if (r.type === 'unlock') this.unlock(r.id);
-      else this.finish(r, 'failed', 'the agent restarted before it finished (the screen was loaded afresh at start)');
+      else if (r.type === 'restart-app') {
+        const out = afterRestart(r, this.o.now());
+        this.finish(r, out.status, out.detail);
+      } else this.finish(r, 'failed', `the agent restarted before it finished${r.type === 'reload-screen' ? ' (the screen was loaded afresh at start)' : ''}`);
     }
   }
 
@@ -141,7 +155,20 @@ export class CommandRunner {
   private run(c: HqCommand, args: Record<string, unknown>): void {
     if (c.type === 'lock') this.lock({ id: c.id, reason: typeof args.reason === 'string' ? args.reason : undefined });
     else if (c.type === 'unlock') this.unlock(c.id);
+    else if (REMOTE_HAND_TYPES.has(c.type)) void this.hand(c, args);
+    else if (c.type === 'help.answer') {
+      const out = carryOutHelpAnswer(args, this.o.helpAnswer);
+      this.finish(c, out.status, out.detail);
+    }
     else void this.reload(c);
+  }
+
+  /** issue 10's remote hands (remote-hands.ts); a restart is finished by the next start (`resume`) */
+  private async hand(c: HqCommand, args: Record<string, unknown>): Promise<void> {
+    const upload: ScreenshotUpload = this.o.uploadScreenshot ?? (async () => Promise.reject(new Error('no link to HQ to upload to')));
+    const out = await carryOut({ id: c.id, type: c.type, args }, this.o.hands?.() ?? {}, upload);
+    if (out === 'restarting') this.o.log.info(`HQ command ${c.id} (restart-app): restarting; the result is sent after the restart`);
+    else this.finish(c, out.status, out.detail);
   }
 
   private lock(c: { id: string; reason: string | undefined }): void {

@@ -36,6 +36,8 @@ describe('the heartbeat', () => {
       },
       hours: { open: true, nextChangeAt: '2026-06-10T12:00:00.000Z' },
       backends: { his: 'down', payment: 'unknown' },
+      // issue 10: registration needs the printer and the HIS (its hours aside)
+      services: { hospitalRegistration: { usable: false, reason: 'printer out of paper; the hospital system (HIS) cannot be reached' } },
     });
     const payload = { ...facts, outboxBacklog: 3, clock: new Date(NOON).toISOString(), intervalSeconds: 30 };
     expect(HqEvents.heartbeat.safeParse(payload).success).toBe(true);

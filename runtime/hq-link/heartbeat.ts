@@ -16,9 +16,10 @@ import { hoursNowAt } from '../../state-machines/availability.ts';
 import type { LifecycleView } from '../../state-machines/lifecycle.machine.ts';
 import type { Now } from '../../state-machines/deadlines.ts';
 import type { Outbox } from '../journal/outbox.ts';
+import { servicesUsability, servicesUsabilityFrom } from './service-usability.ts';
 
 export type HeartbeatPayload = HqEventPayload<'heartbeat'>;
-export type HeartbeatFacts = Pick<HeartbeatPayload, 'lifecycle' | 'devices' | 'hours' | 'backends'>;
+export type HeartbeatFacts = Pick<HeartbeatPayload, 'lifecycle' | 'devices' | 'hours' | 'backends' | 'services'>;
 
 const DEVICES = ['idReader', 'printer', 'scanner'] as const;
 const BACKENDS = ['providentFund', 'his', 'payment'] as const;
@@ -63,7 +64,9 @@ export function heartbeatFacts(s: HeartbeatSources): HeartbeatFacts {
   // without a screen there is no lifecycle: say what the devices and hours allow
   const anyFault = Object.values(devices).some((d) => d.state === 'fault');
   const lifecycle: KioskStatusName = view?.status ?? (!hours.open ? 'outOfHours' : anyFault ? 'degraded' : 'inService');
-  return { lifecycle, devices, hours: { open: hours.open, nextChangeAt: iso(nextChange) }, backends };
+  // issue 10: each service usable or not (its hours aside), for HQ's availability
+  const services = view ? servicesUsability(view.availability) : servicesUsabilityFrom(s.config, health, reach, s.now());
+  return { lifecycle, devices, hours: { open: hours.open, nextChangeAt: iso(nextChange) }, backends, services };
 }
 
 export interface HeartbeatOptions {

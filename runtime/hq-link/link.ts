@@ -9,7 +9,7 @@
  * error line, and the link stays off — the kiosk serves people either way, and every event waits
  * in the journal.
  */
-import type { KioskStatusName } from '../../contracts/bridge.ts';
+import type { FlowServiceName, KioskStatusName } from '../../contracts/bridge.ts';
 import type { HqConfig } from '../../kiosk-config/schema.ts';
 import { systemNow, type Now } from '../../state-machines/deadlines.ts';
 import type { Journal } from '../journal/journal.ts';
@@ -21,6 +21,12 @@ import { CommandRunner, type LockableKiosk, type ScreenReload } from './commands
 import { Drain } from './drain.ts';
 import { Heartbeats, type HeartbeatFacts } from './heartbeat.ts';
 import { readHqSecret } from './secret.ts';
+import type { RemoteHands } from './remote-hands.ts';
+import { screenshotUploader } from './screenshot-upload.ts';
+import type { NearbyResponse } from '../../contracts/hq-nearby.ts';
+import { FastPoll } from './fast-poll.ts';
+import type { HelpAnswerHandler } from './help-answer.ts';
+import { nearbyClient } from './nearby.ts';
 
 export interface HqLinkLog {
   info(message: string): unknown;
@@ -57,6 +63,12 @@ export interface HqLink {
   status(): HqLinkStatus;
   /** the kiosk process's screen reload (the `reload-screen` command); absent: "this agent has no screen" */
   provideScreenReload(reload: ScreenReload | undefined): void;
+  /** issue 10's remote hands (remote-hands.ts): each given member replaces the one before; `undefined` removes it */
+  provideRemoteHands(hands: Partial<Record<keyof RemoteHands, RemoteHands[keyof RemoteHands] | undefined>>): void;
+  /** issue 10: ask HQ for commands every few seconds until `until` (the kiosk's clock; past: stop) — a person waits for an answer */
+  pollUntil(until: number): void;
+  /** issue 10: which kiosks near this one HQ says are usable now (rejects when HQ is not configured or does not answer) */
+  askNearby(services: FlowServiceName[], signal: AbortSignal): Promise<NearbyResponse>;
   /** drain now (tests, shutdown): resolves when this round ends */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -75,6 +87,8 @@ export interface HqLinkOptions {
   heartbeat: () => HeartbeatFacts;
   /** the kiosk whose lock HQ's lock/unlock commands drive (absent: an agent without a screen) */
   kiosk?: LockableKiosk;
+  /** issue 10: shows HQ's `help.answer` on the screen (absent: no screen) */
+  helpAnswer?: HelpAnswerHandler;
   /** tests: another fetch, timeouts, backoff (its `random` too) */
   fetch?: typeof fetch;
   requestTimeoutMs?: number;
@@ -128,6 +142,9 @@ export function startHqLink(o: HqLinkOptions): HqLink {
     return {
       status: () => ({ ...base(state), ...(error ? { lastError: { at, message: error } } : {}) }),
       provideScreenReload: () => undefined,
+      provideRemoteHands: () => undefined,
+      pollUntil: () => undefined,
+      askNearby: async () => Promise.reject(new Error(state === 'off' ? 'the HQ link is off' : 'no HQ is configured')),
       flush: async () => undefined,
       stop: async () => undefined,
     };
@@ -154,8 +171,12 @@ export function startHqLink(o: HqLinkOptions): HqLink {
     journal.outbox.enqueue(...faultEvent(c));
   };
   const skew = new ClockSkewWatch(report);
-  const commands = new CommandRunner({ journal: journal.hqLink, now, log, ...(o.kiosk ? { kiosk: o.kiosk } : {}), reloadScreen: () => reload });
+  const hands: RemoteHands = {};
+  const uploadScreenshot = screenshotUploader({ url: config.url, kioskId: o.kioskId, secret, signAt: () => now() + skew.signingOffsetMs, fetch: o.fetch ?? fetch });
+  const commands = new CommandRunner({ journal: journal.hqLink, now, log, ...(o.kiosk ? { kiosk: o.kiosk } : {}), reloadScreen: () => reload, hands: () => hands, uploadScreenshot, ...(o.helpAnswer ? { helpAnswer: o.helpAnswer } : {}) });
   const heartbeats = new Heartbeats({ outbox: journal.outbox, intervalSeconds: config.heartbeatSeconds, facts: o.heartbeat, now, log });
+  const fastPoll = new FastPoll({ now, beat: () => heartbeats.beat() });
+  const askNearby = nearbyClient({ url: config.url, kioskId: o.kioskId, secret, signAt: () => now() + skew.signingOffsetMs, fetch: o.fetch ?? fetch });
   const drain = new Drain({
     outbox: journal.outbox,
     url: config.url,
@@ -208,12 +229,18 @@ export function startHqLink(o: HqLinkOptions): HqLink {
     provideScreenReload: (r) => {
       reload = r;
     },
+    pollUntil: (until) => fastPoll.until(until),
+    askNearby,
+    provideRemoteHands: (h) => {
+      for (const [k, v] of Object.entries(h)) (hands as Record<string, unknown>)[k] = v;
+    },
     flush: () => drain.run(),
     async stop() {
       if (stopped) return;
       stopped = true;
       offEnqueue();
       heartbeats.stop();
+      fastPoll.stop();
       commands.stop();
       await drain.stop();
     },

@@ -25,6 +25,8 @@ import type { JobEvent } from '../../drivers/printer/device.ts';
 import type { PrintJobRecord } from '../journal/records.ts';
 import { CardOnReader, type IdCardPresence } from './id-card.ts';
 import { nextNearbyChange } from './nearby.ts';
+import { HelpDesk, type HelpLink } from './help.ts';
+import { LiveNearby, nearbyFromHq, servicesToSendElsewhere, type AskNearby } from './nearby-live.ts';
 import { verifyStaffPin } from './staff-pin.ts';
 import type { HqEventPayload, HqEventType } from '../../contracts/hq.ts';
 import { faultEvent } from '../hq-events.ts';
@@ -68,6 +70,8 @@ export interface KioskOptions {
   restoreLock?: { reason: string } & LockOrigin;
   /** the lock was put on or replaced (`lock`), or lifted (null, by `unlockedBy`): journal it so it survives a restart */
   onLockChange?: (lock: KioskLock | null, unlockedBy: string) => void;
+  /** issue 10: HQ as the screen uses it — 求助 (absent: the kiosk reports to no HQ; the screen gives the hotline) and the live nearby kiosks */
+  hq?: { help: HelpLink; askNearby: AskNearby };
 }
 
 /** Who put the kiosk lock on: HQ (its `lock` command) or staff on the maintenance screen. */
@@ -136,6 +140,9 @@ export class Kiosk extends EventEmitter {
   private lastLock: { reason: string; at: number } | null = null;
   private lastStatus: string | null = null;
   private readonly lockouts = new LockoutTracker();
+  /** issue 10: 求助, and the nearby kiosks HQ says are usable now */
+  readonly help: HelpDesk;
+  private readonly liveNearby: LiveNearby;
 
   constructor(private readonly o: KioskOptions) {
     super();
@@ -145,6 +152,8 @@ export class Kiosk extends EventEmitter {
     this.prefs = { locale: o.config.ui.defaultLanguage, elderly: false };
     this.printing = new PrinterProgress(this.now, () => this.queuePush());
     this.card = o.idReader ? new CardOnReader(o.idReader, () => this.queuePush()) : undefined;
+    this.help = new HelpDesk({ now: this.now, ...(o.hq ? { link: o.hq.help } : {}), changed: () => this.queuePush(), ...(o.log ? { log: o.log } : {}) });
+    this.liveNearby = new LiveNearby({ now: this.now, ...(o.hq ? { ask: o.hq.askNearby } : {}), changed: () => this.queuePush(), ...(o.log ? { log: o.log } : {}) });
     const staff = o.config.staff;
     const machine = makeLifecycleMachine(this.now).provide({
       actors: {
@@ -202,6 +211,17 @@ export class Kiosk extends EventEmitter {
     if (this.session?.hosted.id === s.id) this.queuePush();
   }
 
+  /**
+   * HQ's set-promised-hours (runtime/hq-link/promised-hours.ts): the hours in force change now. The
+   * config object this kiosk holds already carries them (replaced in place); the lifecycle takes them,
+   * re-evaluates open/closed and re-arms its next boundary.
+   */
+  setHours(hours: Pick<KioskConfig, 'promisedHours' | 'services'>): void {
+    if (this.closed) return;
+    this.lifecycle.send({ type: 'HOURS_CHANGED', promisedHours: hours.promisedHours, services: hours.services });
+    this.queuePush();
+  }
+
   /** Lock the kiosk (HQ's `lock`, or staff): the lifecycle waits for the running session. */
   remoteLock(reason: string, origin: LockOrigin = { by: 'hq' }): void {
     this.lockOrigin = origin;
@@ -227,6 +247,8 @@ export class Kiosk extends EventEmitter {
     this.closed = true;
     for (const t of [this.prefsTimer, this.endedTimer, this.noticeTimer, this.nearbyTimer]) if (t) clearTimeout(t);
     this.card?.close();
+    this.help.stop();
+    this.liveNearby.close();
     this.lifecycle.stop();
     this.removeAllListeners();
   }
@@ -254,6 +276,15 @@ export class Kiosk extends EventEmitter {
         return { ok: true };
       case 'HOME':
         this.clearEnded();
+        return { ok: true };
+      case 'HELP': {
+        // where the person is (never who): the flow's step, else the kiosk's status
+        const shown = this.screen();
+        this.help.press({ screen: e.screen, step: shown.session?.step ?? status, service: shown.session?.service ?? null });
+        return { ok: true };
+      }
+      case 'HELP_CLOSE':
+        this.help.close();
         return { ok: true };
       case 'START_SERVICE':
         return this.startService(e.service);
@@ -515,7 +546,7 @@ export class Kiosk extends EventEmitter {
     const lc = lifecycleView(snap);
     const maintenanceDeadline = snap.context.maintenanceDeadline;
     const s = this.session;
-    return makeScreen({
+    const msg = makeScreen({
       seq: ++this.seq,
       at: this.now(),
       inReplyTo,
@@ -530,5 +561,13 @@ export class Kiosk extends EventEmitter {
       ...(this.card ? { idCard: this.card.state } : {}),
       ...(this.o.ports ? { ports: this.o.ports } : {}),
     });
+    return this.withHelpAndNearby(msg);
+  }
+
+  /** issue 10: the help overlay, and HQ's live nearby kiosks when the screen sends people elsewhere (else the configured ones stay). */
+  private withHelpAndNearby(msg: ScreenMessage): ScreenMessage {
+    const offered = (['providentFundStatement', 'hospitalRegistration'] as const).filter((svc) => this.config.services[svc]);
+    const live = this.liveNearby.current(servicesToSendElsewhere(msg.kiosk.status, msg.session, offered));
+    return { ...msg, ...(live ? { kiosk: { ...msg.kiosk, ...nearbyFromHq(live) } } : {}), help: this.help.view };
   }
 }

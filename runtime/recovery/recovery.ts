@@ -34,6 +34,7 @@
 import type { His } from '../../backends/his/types.ts';
 import type { PaymentGateway, PaymentNotification } from '../../backends/payment/types.ts';
 import { FaultCode } from '../../contracts/faults.ts';
+import { funnelStepOf, stepsUpTo } from '../../contracts/session-funnel.ts';
 import type { Journal, PaymentRecord, SessionRecord } from '../journal/journal.ts';
 import { FINAL_PAYMENT_STATES } from '../journal/journal.ts';
 import type { FlowLog } from '../flows/log.ts';
@@ -157,6 +158,10 @@ export class Recovery {
           lastStep: facts.step,
           durationMs: Math.max(0, s.updatedAt - s.startedAt),
           recovered: true,
+          // first-time success: the kiosk failed this person; who it was is gone with the boot's seal
+          personHash: null,
+          stepsReached: stepsUpTo(s.service, funnelStepOf(s.service, facts.step)),
+          failure: 'device',
         });
       });
       sessionsRecovered++;

@@ -47,6 +47,15 @@ describe('parentPortShell', () => {
     for (const m of port.posted) expect(AgentToShellSchema.safeParse(m).success).toBe(true);
   });
 
+  it('relaunch (HQ restart-app) asks Electron to relaunch the app, once, and closes the link', async () => {
+    const { port, shell } = link();
+    await shell.relaunch('HQ restart-app');
+    await shell.close('stopped');
+    expect(port.posted).toEqual([{ type: 'relaunch', reason: 'HQ restart-app' }]);
+    expect(AgentToShellSchema.safeParse(port.posted[0]).success).toBe(true);
+    await expect(shell.captureFrame()).rejects.toThrow(/link is closed/);
+  });
+
   it('refuses to send an invalid message', async () => {
     const { port, shell } = link();
     await expect(shell.load('not a url')).rejects.toThrow(/invalid load/);

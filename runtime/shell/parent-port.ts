@@ -78,8 +78,17 @@ export class ParentPortShell extends EventEmitter implements ShellConnection {
   }
 
   async close(reason: string): Promise<void> {
+    await this.end('quit', reason);
+  }
+
+  /** HQ's restart-app: Electron relaunches the app (window and a new agent); this link closes. */
+  async relaunch(reason: string): Promise<void> {
+    await this.end('relaunch', reason);
+  }
+
+  private async end(type: 'quit' | 'relaunch', reason: string): Promise<void> {
     if (this.closed) return;
-    this.post({ type: 'quit', reason: reason.slice(0, 200) });
+    this.post({ type, reason: reason.slice(0, 200) });
     this.closed = true;
     this.port.off?.('message', this.onPortMessage);
     for (const [requestId, p] of this.pending) {

@@ -28,4 +28,9 @@ export interface ShellConnection {
   off(event: 'problem', listener: (e: ShellProblemEvent) => void): this;
   /** the agent is stopping on purpose: close the window / browser (Electron: do not restart the agent) */
   close(reason: string): Promise<void>;
+  /**
+   * Electron only: the agent has stopped for HQ's restart-app; the shell relaunches the whole app
+   * (window and agent) and this link closes. Absent: whoever started the agent starts it again.
+   */
+  relaunch?(reason: string): Promise<void>;
 }

@@ -24,8 +24,11 @@ export { NOON_SHANGHAI, NIGHT_SHANGHAI, LATE_EVENING_SHANGHAI, shanghaiDay } fro
 export interface KioskStack {
   hw: RunningKioskHardware;
   bo: BackOffice;
-  kiosk: RunningKioskProcess;
-  url: string;
+  /** the kiosk process now (a new one after HQ's restart-app: the stack starts it again) */
+  readonly kiosk: RunningKioskProcess;
+  readonly url: string;
+  /** how many times restart-app restarted the kiosk process */
+  readonly restarts: number;
   /** the clock the kiosk and the back offices share: pinned at `at` when the stack started, then running */
   now: Now;
   /** POST to the hardware simulator's control API, e.g. device('idReader', 'card-on', { identity: 'resident' }) */
@@ -55,21 +58,36 @@ export async function startKioskStack(o: {
   const hw = await startKioskHardware({ dir: join(dir, 'sim') });
   const bo = await startBackOffice({ now, payment: { refundProcessingMs: 10, ...o.payment } });
   let kiosk: RunningKioskProcess;
+  let restarts = 0;
+  let closed = false;
   try {
     const raw = await simConfigJson(hw.describe(), o.example, { urls: bo.urls, merchantId: bo.merchantId });
     if (o.hq) raw.hq = { url: o.hq.url, credentialsRef: `env:${HQ_SECRET_ENV}`, heartbeatSeconds: o.hq.heartbeatSeconds ?? 1 };
     o.patch?.(raw);
     const config = parseKioskConfig(raw, `${o.example} for the e2e test`);
-    kiosk = await startKioskProcess({
-      config,
-      shell: o.shell ?? 'none',
-      ...(o.shell === 'chromium' ? { headless: true, developmentNoSandbox: true } : {}),
-      dataDir: join(dir, 'data'),
-      logDir: join(dir, 'log'),
-      console: false,
-      now,
-      env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'e2e', ...(o.hq ? { [HQ_SECRET_ENV]: o.hq.secret } : {}) },
-    });
+    const start = (): Promise<RunningKioskProcess> =>
+      startKioskProcess({
+        config,
+        shell: o.shell ?? 'none',
+        ...(o.shell === 'chromium' ? { headless: true, developmentNoSandbox: true } : {}),
+        dataDir: join(dir, 'data'),
+        logDir: join(dir, 'log'),
+        console: false,
+        now,
+        env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'e2e', ...(o.hq ? { [HQ_SECRET_ENV]: o.hq.secret } : {}) },
+        // HQ's restart-app: the process stopped itself cleanly; start it again, as zizhu agent does
+        onRestart: () => {
+          if (closed) return;
+          start().then(
+            (k) => {
+              kiosk = k;
+              restarts++;
+            },
+            (e: unknown) => console.error(`the kiosk did not start again after restart-app: ${(e as Error).message}`),
+          );
+        },
+      });
+    kiosk = await start();
   } catch (e) {
     await bo.close();
     await hw.close();
@@ -78,14 +96,22 @@ export async function startKioskStack(o: {
   return {
     hw,
     bo,
-    kiosk,
-    url: kiosk.rendererUrl,
+    get kiosk() {
+      return kiosk;
+    },
+    get url() {
+      return kiosk.rendererUrl;
+    },
+    get restarts() {
+      return restarts;
+    },
     now,
     async device(device, action, body = {}) {
       const res = await fetch(`${hw.control.url}/devices/${device}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!res.ok) throw new Error(`simulator ${device} ${action}: HTTP ${res.status} ${await res.text()}`);
     },
     async close() {
+      closed = true;
       await kiosk.stop('test done');
       await bo.close();
       await hw.close();

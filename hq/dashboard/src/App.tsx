@@ -11,9 +11,14 @@ import { Header } from './components/Header.tsx';
 import { useI18n } from './i18n/I18n.tsx';
 import { AlarmsPage } from './pages/AlarmsPage.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { AvailabilityPage } from './pages/AvailabilityPage.tsx';
+import { ChannelsPage } from './pages/ChannelsPage.tsx';
+import { FirstTimePage } from './pages/FirstTimePage.tsx';
 import { FleetPage } from './pages/FleetPage.tsx';
+import { KioskDayPage } from './pages/KioskDayPage.tsx';
 import { KioskPage } from './pages/KioskPage.tsx';
 import { LoginPage } from './pages/LoginPage.tsx';
+import { SilencesPage } from './pages/SilencesPage.tsx';
 import { parseHash, useHash } from './routing/hash.ts';
 import { SessionContext, type Session } from './session/Session.tsx';
 
@@ -83,6 +88,16 @@ export function App() {
             <AlarmsPage route={route} />
           ) : route.page === 'audit' ? (
             <AuditPage />
+          ) : route.page === 'channels' ? (
+            <ChannelsPage />
+          ) : route.page === 'silences' ? (
+            <SilencesPage />
+          ) : route.page === 'kiosk-day' && route.kioskId && route.day ? (
+            <KioskDayPage key={`${route.kioskId}/${route.day}`} kioskId={route.kioskId} day={route.day} />
+          ) : route.page === 'availability' ? (
+            <AvailabilityPage route={route} />
+          ) : route.page === 'first-time' ? (
+            <FirstTimePage route={route} />
           ) : (
             <FleetPage route={route} />
           )}

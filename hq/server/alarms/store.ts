@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlarmStatus } from '../../../contracts/hq-api.ts';
 import type { HqDb } from '../db/open.ts';
 import type { AlarmsTable } from '../db/tables.ts';
+import { alarmChanged } from '../notify/enqueue.ts';
 
 export const DEFAULT_FLAP_WINDOW_MS = 10 * 60_000;
 export const ACTIVE: AlarmStatus[] = ['active-unack', 'active-ack'];
@@ -44,6 +45,7 @@ export async function raiseAlarm(db: HqDb, r: RaiseInput): Promise<RaiseOutcome>
   const changes = { severity: r.severity, device: r.device, detail: r.detail, last_raised_at: r.at, updated_at: r.receivedAt };
   if (latest && isActive(latest.status)) {
     await db.updateTable('alarms').set({ ...changes, count: latest.count + 1 }).where('id', '=', latest.id).execute();
+    await alarmChanged(db, latest.id, 'counted', r.receivedAt);
     return 'counted';
   }
   if (latest && withinFlapWindow(latest, r)) {
@@ -61,12 +63,14 @@ export async function raiseAlarm(db: HqDb, r: RaiseInput): Promise<RaiseOutcome>
       })
       .where('id', '=', latest.id)
       .execute();
+    await alarmChanged(db, latest.id, 'reopened', r.receivedAt);
     return 'reopened';
   }
+  const id = randomUUID();
   await db
     .insertInto('alarms')
     .values({
-      id: randomUUID(),
+      id,
       kiosk_id: r.kioskId,
       code: r.code,
       generation: (latest?.generation ?? 0) + 1,
@@ -85,6 +89,7 @@ export async function raiseAlarm(db: HqDb, r: RaiseInput): Promise<RaiseOutcome>
       ...changes,
     })
     .execute();
+  await alarmChanged(db, id, 'raised', r.receivedAt);
   return 'new';
 }
 
@@ -115,6 +120,7 @@ export async function clearAlarmFromKiosk(db: HqDb, c: ClearInput): Promise<bool
   if (isActive(latest.status)) {
     const status: AlarmStatus = latest.status === 'active-ack' ? 'cleared-ack' : 'cleared-unack';
     await db.updateTable('alarms').set({ ...times, status }).where('id', '=', latest.id).execute();
+    await alarmChanged(db, latest.id, 'cleared', c.receivedAt);
     return true;
   }
   if (latest.cleared_at === null) {
@@ -170,6 +176,7 @@ async function operatorStep(
     const changes: Partial<AlarmRow> = { ...set(to), updated_at: a.at };
     if (a.comment) changes.comment = a.comment;
     await trx.updateTable('alarms').set(changes).where('id', '=', alarmId).execute();
+    if (to.startsWith('cleared') && !row.status.startsWith('cleared')) await alarmChanged(trx, alarmId, 'cleared', a.at);
     return { ...row, ...changes };
   });
 }

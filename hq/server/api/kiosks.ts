@@ -24,7 +24,7 @@ export function kioskRoutes(app: FastifyInstance, { db, now }: ApiOptions): void
   app.get('/api/v1/kiosks', { preHandler: requireRole('viewer') }, async () => ({ kiosks: await listKiosks(db) }));
 
   app.get('/api/v1/kiosks/:id', { preHandler: requireRole('viewer') }, async (req) => {
-    const d = await kioskDetail(db, idParam(req.params));
+    const d = await kioskDetail(db, idParam(req.params), now());
     if (!d) throw new HttpError(404, `no kiosk ${idParam(req.params)}`);
     return d;
   });

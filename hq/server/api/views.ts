@@ -6,6 +6,8 @@ import type { KioskStatusName } from '../../../contracts/bridge.ts';
 import { ALARM_SEVERITIES } from '../../../contracts/faults.ts';
 import { kioskStateOf, type Alarm, type KioskDetail, type KioskState, type KioskSummary } from '../../../contracts/hq-api.ts';
 import { commandView } from '../commands/store.ts';
+import { withScreenshots } from '../screenshots/store.ts';
+import { selfTestView } from '../self-test/store.ts';
 import type { HqDb } from '../db/open.ts';
 import type { AlarmsTable, KiosksTable } from '../db/tables.ts';
 import { iso, isoOrNull } from '../ids.ts';
@@ -102,7 +104,8 @@ const parseJson = <T>(text: string | null, fallback: T): T => {
   }
 };
 
-export async function kioskDetail(db: HqDb, kioskId: string): Promise<(KioskDetail & Record<string, unknown>) | null> {
+/** `now` (HQ's clock): screenshots past their expiry are left out (default: whatever is still stored) */
+export async function kioskDetail(db: HqDb, kioskId: string, now = 0): Promise<(KioskDetail & Record<string, unknown>) | null> {
   const k = await db.selectFrom('kiosks').selectAll().where('id', '=', kioskId).executeTakeFirst();
   if (!k) return null;
   const [alarmCounts, alarms, sessions, commands, history] = await Promise.all([
@@ -132,12 +135,14 @@ export async function kioskDetail(db: HqDb, kioskId: string): Promise<(KioskDeta
     lifecycle: k.lifecycle,
     devices: parseJson(k.devices, {}),
     hoursOpen: k.hours_open === null ? null : k.hours_open === 1,
+    hoursVersion: k.hours_version,
     hoursNextChangeAt: k.hours_next_change,
     backends: parseJson(k.backends, null),
     link,
     alarms: alarms.map(alarmView),
     sessions: sessions.map((s) => sessionView(s.at, s.payload)),
-    commands: commands.map(commandView),
+    commands: await withScreenshots(db, commands.map(commandView), now),
+    selfTest: selfTestView(k),
     history: history.map((h) => ({ at: h.kiosk_at ?? iso(h.at), receivedAt: iso(h.at), kind: h.kind, state: h.state, lifecycle: h.lifecycle, detail: h.detail })),
   };
 }

@@ -3,6 +3,7 @@
  * (`auth/tables.ts`) are listed with these in one static provider (`open.ts`).
  */
 import type { Kysely, Migration } from 'kysely';
+import { notifyMigration } from '../notify/tables.ts';
 
 export const coreMigrations: Record<string, Migration> = {
   '001_core': {
@@ -140,6 +141,121 @@ export const coreMigrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('maintenance_windows').execute();
+    },
+  },
+  /** availability inside promised hours (issue 10): each kiosk's hours versions, service usability, HQ's own uptime */
+  '003_availability': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // the kiosk's latest service usability (stable JSON) and the promised-hours version in force
+      await db.schema.alterTable('kiosks').addColumn('services', 'text').execute();
+      await db.schema.alterTable('kiosks').addColumn('hours_version', 'text').execute();
+      // service usability as it was at each history row (null: as the row before)
+      await db.schema.alterTable('kiosk_history').addColumn('services', 'text').execute();
+      await db.schema.createIndex('kiosk_history_kiosk_at').on('kiosk_history').columns(['kiosk_id', 'at']).execute();
+      await db.schema.createIndex('kiosk_history_at').on('kiosk_history').column('at').execute();
+      await db.schema
+        .createTable('kiosk_hours')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kiosk_id', 'text', (c) => c.notNull())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('timezone', 'text', (c) => c.notNull())
+        .addColumn('hours', 'text', (c) => c.notNull())
+        .addColumn('in_force_from', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('kiosk_hours_kiosk').on('kiosk_hours').columns(['kiosk_id', 'in_force_from']).execute();
+      await db.schema
+        .createTable('hq_runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('alive_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('hq_runs_started_at').on('hq_runs').column('started_at').execute();
+      // sessions of a kiosk over a span (after-hours alarm, the day view)
+      await db.schema.createIndex('events_kiosk_type_received').on('events').columns(['kiosk_id', 'type', 'received_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('events_kiosk_type_received').execute();
+      await db.schema.dropTable('hq_runs').execute();
+      await db.schema.dropTable('kiosk_hours').execute();
+      await db.schema.dropIndex('kiosk_history_at').execute();
+      await db.schema.dropIndex('kiosk_history_kiosk_at').execute();
+      await db.schema.alterTable('kiosk_history').dropColumn('services').execute();
+      await db.schema.alterTable('kiosks').dropColumn('hours_version').execute();
+      await db.schema.alterTable('kiosks').dropColumn('services').execute();
+    },
+  },
+  /** first-time success (issue 10): every session.ended as a row to count (first-time/store.ts); sessions stored before this are not counted */
+  '004_first_time': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('session_ends')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kiosk_id', 'text', (c) => c.notNull())
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('ended_at', 'bigint', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('person_hash', 'text')
+        .addColumn('completed', 'integer', (c) => c.notNull())
+        .addColumn('failure', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('last_step', 'text', (c) => c.notNull())
+        .addColumn('steps', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('session_ends_ended_at').on('session_ends').column('ended_at').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('session_ends').execute();
+    },
+  },
+  /** alarms in the ops group chat (issue 10): channels, groups, the delivery outbox, silences (notify/tables.ts) */
+  '005_notify': notifyMigration,
+  /** remote hands and the self-test (issue 10): each kiosk's latest self-test, and screenshots kept until they expire */
+  '006_remote_hands': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      for (const [column, type] of [
+        ['self_test_ready', 'integer'],
+        ['self_test_trigger', 'text'],
+        ['self_test_checks', 'text'],
+        ['self_test_at', 'text'],
+        ['self_test_received_at', 'bigint'],
+      ] as const)
+        await db.schema.alterTable('kiosks').addColumn(column, type).execute();
+      await db.schema
+        .createTable('screenshots')
+        .addColumn('command_id', 'text', (c) => c.primaryKey())
+        .addColumn('kiosk_id', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        // base64 text: one portable column type for SQLite and PostgreSQL (≤ 4 MiB of image)
+        .addColumn('image', 'text', (c) => c.notNull())
+        .addColumn('taken_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('screenshots_expires_at').on('screenshots').column('expires_at').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('screenshots').execute();
+      for (const column of ['self_test_received_at', 'self_test_at', 'self_test_checks', 'self_test_trigger', 'self_test_ready']) await db.schema.alterTable('kiosks').dropColumn(column).execute();
+    },
+  },
+  /** help requests and nearby kiosks (issue 10): kiosks found by coordinates (nearby/query.ts's bounding box) */
+  '007_help': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.createIndex('kiosks_lat_lng').on('kiosks').columns(['lat', 'lng']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('kiosks_lat_lng').execute();
+    },
+  },
+  /** the kiosk's recent nonces in its own row (ingest/nonce-ring.ts): a heartbeat writes one page, not three */
+  '010_kiosk_nonce_ring': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('kiosks').addColumn('recent_nonces', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('kiosks').dropColumn('recent_nonces').execute();
     },
   },
 };

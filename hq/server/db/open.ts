@@ -5,6 +5,7 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { authMigrations } from '../auth/tables.ts';
 import { coreMigrations } from './migrations.ts';
+import type { Checkpointer } from './checkpointer.ts';
 import { parseSqliteUrl, sqliteDialect, type Durability } from './sqlite.ts';
 import type { HqDatabase } from './tables.ts';
 
@@ -14,6 +15,8 @@ export interface HqDbInfo {
   url: string;
   /** the SQLite file (absolute), or null in memory: where the secrets' key file goes */
   file: string | null;
+  /** the background checkpoints, when asked for */
+  checkpointer: Checkpointer | null;
 }
 
 const infos = new WeakMap<object, HqDbInfo>();
@@ -39,13 +42,15 @@ const provider: MigrationProvider = { getMigrations: async () => allMigrations()
 
 export interface OpenHqDbOptions {
   durability?: Durability;
+  /** WAL checkpoints on a worker thread (a server; db/checkpointer.ts) instead of in the commits */
+  backgroundCheckpoints?: boolean;
 }
 
 export async function openHqDb(url: string, options: OpenHqDbOptions = {}): Promise<HqDb> {
   const target = parseSqliteUrl(url);
-  const { dialect } = sqliteDialect(target, options.durability);
+  const { dialect, checkpointer } = sqliteDialect(target, options.durability, options.backgroundCheckpoints);
   const db = new Kysely<HqDatabase>({ dialect });
-  infos.set(db, { url, file: target.file });
+  infos.set(db, { url, file: target.file, checkpointer });
   // the two groups (core, auth) never depend on each other, so a newer migration of one may sort before an older one of the other
   const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();

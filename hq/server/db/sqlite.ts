@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
+import { BACKSTOP_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
 export interface SqliteTarget {
   /** absolute path, or null for `sqlite::memory:` */
@@ -46,7 +47,7 @@ export type Durability = 'full' | 'normal';
  * an answered ingest survives a power cut, which is what lets the kiosk forget the events.
  * `normal` survives a crashed HQ process but not a power cut (faster; benchmarks say which).
  */
-export function sqliteDialect(target: SqliteTarget, durability: Durability = 'full'): { dialect: Dialect; raw: Database.Database } {
+export function sqliteDialect(target: SqliteTarget, durability: Durability = 'full', background = false): { dialect: Dialect; raw: Database.Database; checkpointer: Checkpointer | null } {
   if (target.file) {
     makePrivateDirs(dirname(target.file));
     // it holds sealed kiosk secrets and password hashes: a new file is HQ's alone (SQLite gives -wal and -shm the same mode)
@@ -61,8 +62,18 @@ export function sqliteDialect(target: SqliteTarget, durability: Durability = 'fu
   raw.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  raw.pragma('cache_size = -32000'); // 32 MB: the events' id index is written at random places
-  return { dialect: new SqliteDialect({ database: cachedStatements(raw) }), raw };
+  // 128 MiB: every heartbeat reads and writes its kiosk's row (50,000 rows of ~1.5 KB) and the events' id index is written at random places
+  raw.pragma('cache_size = -131072');
+  // a server's checkpoints run on a worker thread (checkpointer.ts); its own connection's only as a backstop
+  const checkpointer = background && target.file ? startCheckpointer({ file: target.file, synchronous: durability === 'full' ? 'FULL' : 'NORMAL' }) : null;
+  if (checkpointer) raw.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  const database = cachedStatements(raw);
+  const close = database.close;
+  database.close = () => {
+    void checkpointer?.stop();
+    close();
+  };
+  return { dialect: new SqliteDialect({ database }), raw, checkpointer };
 }
 
 /**

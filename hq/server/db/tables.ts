@@ -4,6 +4,7 @@
  * it sent (plus epoch ms where HQ compares them), booleans as 0/1 integers, JSON as text.
  */
 import type { AuthTables } from '../auth/tables.ts';
+import type { NotifyTables } from '../notify/tables.ts';
 
 export interface KiosksTable {
   id: string;
@@ -35,6 +36,8 @@ export interface KiosksTable {
   last_heartbeat_at: number | null;
   /** seq of the heartbeat whose state the row shows (an older one arriving late changes nothing) */
   last_heartbeat_seq: number;
+  /** JSON [[signed timestamp, nonce]…]: the kiosk's last nonces (ingest/nonce-ring.ts) */
+  recent_nonces: string;
   /** the link's sequence: highest seq with nothing missing below, highest seen, ranges received above (JSON) */
   contiguous_seq: number;
   highest_seq: number;
@@ -43,6 +46,30 @@ export interface KiosksTable {
   offline: number;
   /** 1 when a command was queued since the last ingest looked (saves a query per heartbeat) */
   commands_pending: number;
+  /** JSON (stable): partial record service → {usable, reason?}, the latest heartbeat's (issue 10; null: never said) */
+  services: string | null;
+  /** the promised-hours version in force (kiosk_hours; null: never reported) */
+  hours_version: string | null;
+  /** the latest self-test (issue 10, `self-test.result`): ready 0/1, trigger, checks (JSON), the kiosk's and HQ's time; null: none yet */
+  self_test_ready: number | null;
+  self_test_trigger: string | null;
+  self_test_checks: string | null;
+  self_test_at: string | null;
+  self_test_received_at: number | null;
+}
+
+/** A `screenshot` command's image (issue 10), kept until `expires_at` (the monitor prunes it). */
+export interface ScreenshotsTable {
+  command_id: string;
+  kiosk_id: string;
+  /** image/png or image/jpeg */
+  content_type: string;
+  bytes: number;
+  /** base64 */
+  image: string;
+  /** HQ's clock when it arrived */
+  taken_at: number;
+  expires_at: number;
 }
 
 /** Every stored event (heartbeats are not: they change `kiosks` in place). The console's sessions are its `session.ended` rows. */
@@ -73,6 +100,8 @@ export interface HistoryTable {
   state: string;
   lifecycle: string | null;
   detail: string | null;
+  /** JSON: the service usability at this row (kiosks.services); null: as the row before */
+  services?: string | null;
 }
 
 export interface AlarmsTable {
@@ -141,6 +170,52 @@ export interface MaintenanceWindowsTable {
   created_at: number;
 }
 
+/** One promised-hours version of a kiosk (its `hours.config`), in force from `in_force_from` until the next one (issue 10). */
+export interface KioskHoursTable {
+  id: string;
+  kiosk_id: string;
+  /** the kiosk's short hash of the hours */
+  version: string;
+  timezone: string;
+  /** JSON: {promisedHours, services} in the kiosk config's input form */
+  hours: string;
+  /** the kiosk's clock when it reported them, epoch ms */
+  in_force_from: number;
+  /** HQ's clock */
+  received_at: number;
+}
+
+/** HQ's own uptime (issue 10): a time HQ was not running is time without data. */
+export interface HqRunsTable {
+  id: string;
+  /** HQ's clock, epoch ms */
+  started_at: number;
+  /** the last moment this run is known to have been alive (the monitor's tick, a clean stop) */
+  alive_at: number;
+}
+
+/** One session.ended as first-time success counts it (issue 10, first-time/store.ts): the kiosk's clock, epoch ms. */
+export interface SessionEndsTable {
+  /** the event's id */
+  id: string;
+  kiosk_id: string;
+  service: string;
+  /** ended_at − durationMs */
+  started_at: number;
+  ended_at: number;
+  /** the event's `at` as the kiosk sent it (its offset is the fallback for the kiosk's local day) */
+  at: string;
+  /** anonymous per-kiosk hash of the person; null: nobody identified (or an older kiosk) */
+  person_hash: string | null;
+  completed: number;
+  /** a FailureReason; null when completed or not known */
+  failure: string | null;
+  outcome: string;
+  last_step: string;
+  /** JSON: the funnel steps reached, in order */
+  steps: string;
+}
+
 export interface CoreTables {
   kiosks: KiosksTable;
   events: EventsTable;
@@ -149,6 +224,10 @@ export interface CoreTables {
   commands: CommandsTable;
   nonces: NoncesTable;
   maintenance_windows: MaintenanceWindowsTable;
+  kiosk_hours: KioskHoursTable;
+  hq_runs: HqRunsTable;
+  session_ends: SessionEndsTable;
+  screenshots: ScreenshotsTable;
 }
 
-export type HqDatabase = CoreTables & AuthTables;
+export type HqDatabase = CoreTables & AuthTables & NotifyTables;

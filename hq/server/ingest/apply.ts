@@ -11,12 +11,18 @@ import type { HqCommand, HqEvent } from '../../../contracts/hq.ts';
 import { clearAlarmFromKiosk, raiseAlarm } from '../alarms/store.ts';
 import { deliverCommands, recordCommandResult } from '../commands/store.ts';
 import type { HqDb } from '../db/open.ts';
-import type { EventsTable, HistoryTable, KiosksTable } from '../db/tables.ts';
+import { prepared } from '../db/prepared.ts';
+import type { EventsTable, HistoryTable, KiosksTable, NoncesTable } from '../db/tables.ts';
 import { iso, sortableId } from '../ids.ts';
 import type { HqLog } from '../log.ts';
 import { applyHeartbeat, type KioskNow } from './heartbeat.ts';
 import { reconcileDeviceAlarms } from '../alarms/reconcile.ts';
+import { recordHoursConfig } from '../availability/hours-config.ts';
 import { addSeq, parseRanges, seqSeen, type SeqState } from './seq.ts';
+import { addToRing, inRing, parseRing } from './nonce-ring.ts';
+import { recordSessionEnd } from '../first-time/store.ts';
+import { raiseHelpAlarm } from '../help/store.ts';
+import { applySelfTestResult } from '../self-test/store.ts';
 
 export class ReplayError extends Error {
   override readonly name = 'ReplayError';
@@ -29,6 +35,8 @@ export class StaleCredentialsError extends Error {
 export interface BatchInput {
   kioskId: string;
   nonce: string;
+  /** the request's signed timestamp (epoch ms) */
+  timestamp: number;
   events: HqEvent[];
   /** HQ's clock */
   now: number;
@@ -46,19 +54,40 @@ export interface BatchResult {
 
 type StateFields = KioskNow & Pick<KiosksTable, 'version' | 'offline'>;
 
+// every request's three statements, compiled once (db/prepared.ts)
+const selectKiosk = prepared((db: HqDb, p: { id: string }) => db.selectFrom('kiosks').selectAll().where('id', '=', p.id));
+const selectNonce = prepared((db: HqDb, p: Pick<NoncesTable, 'kiosk_id' | 'nonce'>) => db.selectFrom('nonces').select('seen_at').where('kiosk_id', '=', p.kiosk_id).where('nonce', '=', p.nonce));
+const insertNonce = prepared((db: HqDb, p: NoncesTable) =>
+  db
+    .insertInto('nonces')
+    .values({ kiosk_id: p.kiosk_id, nonce: p.nonce, seen_at: p.seen_at })
+    .onConflict((oc) => oc.columns(['kiosk_id', 'nonce']).doNothing()),
+);
+/** what an accepted request writes to the kiosk's row (whatever it changed: one statement for every request) */
+type KioskWrite = StateFields & Pick<KiosksTable, 'id' | 'commands_pending' | 'contiguous_seq' | 'highest_seq' | 'seq_ranges' | 'last_seen_at' | 'last_heartbeat_at' | 'recent_nonces'>;
+const KIOSK_WRITE_COLUMNS = [
+  'lifecycle', 'devices', 'hours_open', 'hours_next_change', 'backends', 'outbox_backlog', 'clock_skew_ms', 'heartbeat_seconds', 'last_heartbeat_seq', 'services',
+  'version', 'offline', 'commands_pending', 'contiguous_seq', 'highest_seq', 'seq_ranges', 'last_seen_at', 'last_heartbeat_at', 'recent_nonces',
+] as const satisfies readonly Exclude<keyof KioskWrite, 'id'>[];
+const updateKiosk = prepared((db: HqDb, p: KioskWrite) =>
+  db
+    .updateTable('kiosks')
+    .set(Object.fromEntries(KIOSK_WRITE_COLUMNS.map((c) => [c, p[c]])))
+    .where('id', '=', p.id),
+);
+
 /** the state a history row shows (an agent that has not said its lifecycle yet is booting: out of service) */
 export const stateOf = (lifecycle: string | null, offline: boolean): string => (offline ? 'offline' : lifecycle ? kioskStateOf(lifecycle as KioskStatusName) : 'out-of-service');
 
 /** Apply a verified, validated batch. Call inside a transaction (`trx`; group-commit.ts). */
 export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult> {
-  const k = await trx.selectFrom('kiosks').selectAll().where('id', '=', b.kioskId).executeTakeFirst();
+  const k = (await selectKiosk(trx, { id: b.kioskId })).rows[0];
   if (!k || k.enabled !== 1 || k.secret_enc !== b.sealedSecret) throw new StaleCredentialsError(`kiosk ${b.kioskId} changed since its request was checked`);
-  const nonce = await trx
-    .insertInto('nonces')
-    .values({ kiosk_id: b.kioskId, nonce: b.nonce, seen_at: b.now })
-    .onConflict((oc) => oc.columns(['kiosk_id', 'nonce']).doNothing())
-    .executeTakeFirst();
-  if (Number(nonce.numInsertedOrUpdatedRows ?? 0) === 0) throw new ReplayError(`nonce of kiosk ${b.kioskId} seen before`);
+  // the nonce: new unless in the kiosk's ring (its row) or spilled from it to the table (nonce-ring.ts)
+  const nonces = parseRing(k.recent_nonces);
+  if (inRing(nonces, b.nonce) || (await selectNonce(trx, { kiosk_id: b.kioskId, nonce: b.nonce })).rows.length > 0) throw new ReplayError(`nonce of kiosk ${b.kioskId} seen before`);
+  const ring = addToRing(nonces, [b.timestamp, b.nonce], b.now);
+  for (const [, nonce] of ring.spilled) await insertNonce(trx, { kiosk_id: b.kioskId, nonce, seen_at: b.now });
 
   const seq: SeqState = { contiguous: k.contiguous_seq, highest: k.highest_seq, ranges: parseRanges(k.seq_ranges) };
   const cur: StateFields = {
@@ -71,12 +100,13 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
     clock_skew_ms: k.clock_skew_ms,
     heartbeat_seconds: k.heartbeat_seconds,
     last_heartbeat_seq: k.last_heartbeat_seq,
+    services: k.services,
     version: k.version,
     offline: k.offline,
   };
   const history: HistoryTable[] = [];
   const addHistory = (kind: string, kioskAt: string | null, state: string, detail: string | null = null) =>
-    history.push({ id: sortableId(b.now), kiosk_id: b.kioskId, at: b.now, kiosk_at: kioskAt, kind, state, lifecycle: cur.lifecycle, detail });
+    history.push({ id: sortableId(b.now), kiosk_id: b.kioskId, at: b.now, kiosk_at: kioskAt, kind, state, lifecycle: cur.lifecycle, detail, services: cur.services });
 
   // any accepted request proves the kiosk is there: KIOSK_OFFLINE ends
   if (cur.offline === 1) {
@@ -164,9 +194,23 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
         cur.heartbeat_seconds = e.payload.heartbeatSeconds;
         addHistory('agent.started', e.at, stateOf(cur.lifecycle, false), `agent ${e.payload.version} started${e.payload.uncleanPreviousRun ? ' (previous run ended uncleanly)' : ''}`);
         break;
+      case 'hours.config': {
+        const changed = await recordHoursConfig(trx, { kioskId: b.kioskId, at: e.at, payload: e.payload, now: b.now, log: b.log });
+        if (changed) addHistory('hours.config', e.at, stateOf(cur.lifecycle, false), changed);
+        break;
+      }
       case 'lockout.started':
       case 'lockout.ended':
         addHistory(e.type, e.at, `${e.type}: ${e.payload.reason}`, e.payload.detail);
+        break;
+      case 'session.ended':
+        await recordSessionEnd(trx, b.kioskId, e);
+        break;
+      case 'help.requested':
+        await raiseHelpAlarm(trx, { kioskId: b.kioskId, payload: e.payload, at: e.at, receivedAt: b.now, flapWindowMs: b.flapWindowMs });
+        break;
+      case 'self-test.result':
+        await applySelfTestResult(trx, { kioskId: b.kioskId, at: e.at, payload: e.payload, receivedAt: b.now, flapWindowMs: b.flapWindowMs });
         break;
       default:
         break; // stored, shown with the kiosk's events
@@ -175,18 +219,16 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
 
   if (history.length > 0) await trx.insertInto('kiosk_history').values(history).execute();
   const commands = k.commands_pending === 1 ? await deliverCommands(trx, b.kioskId, b.now) : [];
-  await trx
-    .updateTable('kiosks')
-    .set({
-      ...cur,
-      commands_pending: 0,
-      contiguous_seq: seq.contiguous,
-      highest_seq: seq.highest,
-      seq_ranges: JSON.stringify(seq.ranges),
-      last_seen_at: b.now,
-      ...(heartbeats > 0 ? { last_heartbeat_at: b.now } : {}),
-    })
-    .where('id', '=', b.kioskId)
-    .execute();
+  await updateKiosk(trx, {
+    ...cur,
+    id: b.kioskId,
+    commands_pending: 0,
+    contiguous_seq: seq.contiguous,
+    highest_seq: seq.highest,
+    seq_ranges: JSON.stringify(seq.ranges),
+    last_seen_at: b.now,
+    last_heartbeat_at: heartbeats > 0 ? b.now : k.last_heartbeat_at,
+    recent_nonces: JSON.stringify(ring.ring),
+  });
   return { accepted, duplicates, commands };
 }

@@ -1,6 +1,6 @@
 /**
  * A heartbeat updates the kiosk's row in place; HQ stores a history row only when what the kiosk
- * is changed (state, lifecycle, a device's health, open hours) — 50,000 kiosks every 30 s must
+ * is changed (state, lifecycle, a device's health, open hours, a service's usability) — 50,000 kiosks every 30 s must
  * not become 50,000 rows every 30 s.
  */
 import type { HqEvents } from '../../../contracts/hq.ts';
@@ -12,7 +12,7 @@ export type HeartbeatPayload = z.output<(typeof HqEvents)['heartbeat']>;
 /** The fields of the kiosk row a heartbeat sets. */
 export type KioskNow = Pick<
   KiosksTable,
-  'lifecycle' | 'devices' | 'hours_open' | 'hours_next_change' | 'backends' | 'outbox_backlog' | 'clock_skew_ms' | 'heartbeat_seconds' | 'last_heartbeat_seq'
+  'lifecycle' | 'devices' | 'hours_open' | 'hours_next_change' | 'backends' | 'outbox_backlog' | 'clock_skew_ms' | 'heartbeat_seconds' | 'last_heartbeat_seq' | 'services'
 >;
 
 /** Devices as stable JSON (sorted keys and codes), so equal health compares equal. */
@@ -25,11 +25,23 @@ export function devicesJson(devices: HeartbeatPayload['devices']): string {
   return JSON.stringify(out);
 }
 
+/** Service usability as stable JSON (sorted services), null when the kiosk did not say (issue 10). */
+export function servicesJson(services: HeartbeatPayload['services']): string | null {
+  if (!services) return null;
+  const out: Record<string, { usable: boolean; reason?: string }> = {};
+  for (const name of Object.keys(services).sort()) {
+    const s = services[name as keyof typeof services]!;
+    out[name] = s.reason === undefined ? { usable: s.usable } : { usable: s.usable, reason: s.reason };
+  }
+  return JSON.stringify(out);
+}
+
 /** The row after heartbeat `p` (seq `seq`) received at HQ's `now`, and whether it changed what the kiosk is. */
 export function applyHeartbeat(current: KioskNow, p: HeartbeatPayload, seq: number, now: number): { next: KioskNow; changed: boolean } {
   const devices = devicesJson(p.devices);
   const hoursOpen = p.hours.open ? 1 : 0;
-  const changed = p.lifecycle !== current.lifecycle || devices !== current.devices || hoursOpen !== current.hours_open;
+  const services = servicesJson(p.services);
+  const changed = p.lifecycle !== current.lifecycle || devices !== current.devices || hoursOpen !== current.hours_open || services !== current.services;
   return {
     changed,
     next: {
@@ -43,6 +55,7 @@ export function applyHeartbeat(current: KioskNow, p: HeartbeatPayload, seq: numb
       clock_skew_ms: Date.parse(p.clock) - now,
       heartbeat_seconds: p.intervalSeconds,
       last_heartbeat_seq: seq,
+      services,
     },
   };
 }

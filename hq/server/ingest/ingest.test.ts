@@ -4,6 +4,7 @@ import { INGEST_MAX_BODY_BYTES, NONCE_WINDOW_MS, SIGNATURE_WINDOW_MS } from '../
 import { enrollKiosk, setKioskEnabled } from '../kiosks/enroll.ts';
 import { testHq, type TestHq } from '../test-hq.ts';
 import { faultPayload, IngestKiosk, sendIngest, signedIngestRequest } from '../testing.ts';
+import { parseRing, RING_SIZE } from './nonce-ring.ts';
 
 let t: TestHq;
 let k: IngestKiosk;
@@ -125,13 +126,34 @@ describe('ingest: 401, one message for every cause, the log says which', () => {
     expect((await k.send(t.hq.app, [], { nonce: 'another-nonce-1' })).status).toBe(200);
   });
 
-  it('nonces are pruned after the window, and an old replay then fails on its timestamp', async () => {
-    const r = k.request([]);
-    expect((await sendIngest(t.hq.app, r)).status).toBe(200);
+  it("a kiosk's last nonces live in its row; beyond RING_SIZE in a window they spill to the table, and a replay of either is refused", async () => {
+    const sent = Array.from({ length: RING_SIZE + 3 }, (_, i) => {
+      t.clock.advance(1_000);
+      return k.request([], { nonce: `nonce-${String(i).padStart(4, '0')}` });
+    });
+    for (const r of sent) expect((await sendIngest(t.hq.app, r)).status).toBe(200);
+    const ring = parseRing((await t.hq.db.selectFrom('kiosks').select('recent_nonces').where('id', '=', k.id).executeTakeFirstOrThrow()).recent_nonces);
+    expect(ring.map((e) => e[1])).toEqual(sent.slice(3).map((r) => r.headers['x-zizhu-nonce']));
+    const spilled = await t.hq.db.selectFrom('nonces').select('nonce').orderBy('nonce').execute();
+    expect(spilled.map((n) => n.nonce)).toEqual(['nonce-0000', 'nonce-0001', 'nonce-0002']);
+    await expect401(sendIngest(t.hq.app, sent[0]!), 'nonce replayed'); // from the table
+    await expect401(sendIngest(t.hq.app, sent.at(-1)!), 'nonce replayed'); // from the ring
+    // a nonce whose timestamp left the signature window leaves the ring with the next request
+    t.clock.advance(SIGNATURE_WINDOW_MS + 1);
+    expect((await k.send(t.hq.app, [], { nonce: 'nonce-after' })).status).toBe(200);
+    const after = parseRing((await t.hq.db.selectFrom('kiosks').select('recent_nonces').where('id', '=', k.id).executeTakeFirstOrThrow()).recent_nonces);
+    expect(after.map((e) => e[1])).toEqual(['nonce-after']);
+  });
+
+  it('spilled nonces are pruned after the window, and an old replay then fails on its timestamp', async () => {
+    const first = k.request([], { nonce: 'nonce-first' });
+    expect((await sendIngest(t.hq.app, first)).status).toBe(200);
+    for (let i = 0; i < RING_SIZE; i++) expect((await k.send(t.hq.app, [], { nonce: `nonce-more-${i}` })).status).toBe(200);
+    expect(await t.hq.db.selectFrom('nonces').select('nonce').execute()).toEqual([{ nonce: 'nonce-first' }]);
     t.clock.advance(NONCE_WINDOW_MS + 1);
     await t.hq.monitor.tick();
     expect(await t.hq.db.selectFrom('nonces').select('nonce').execute()).toEqual([]);
-    await expect401(sendIngest(t.hq.app, r), 's off HQ');
+    await expect401(sendIngest(t.hq.app, first), 's off HQ');
   });
 
   it('header kiosk is not the body kioskId', async () => {

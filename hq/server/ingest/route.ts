@@ -4,7 +4,7 @@
  * generic message for every authentication failure (the log says which); 400 naming the field.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HQ_INGEST_PATH, INGEST_MAX_BODY_BYTES, IngestHeaders, SIGNATURE_WINDOW_MS, type IngestRequest, type IngestResponse } from '../../../contracts/hq.ts';
+import { HQ_INGEST_PATH, INGEST_MAX_BODY_BYTES, IngestHeaders, type IngestRequest, type IngestResponse } from '../../../contracts/hq.ts';
 import { ingestSignature, signaturesMatch } from '../../../contracts/hq-signing.ts';
 import type { HqDb } from '../db/open.ts';
 import { CredentialCache } from '../kiosks/credentials.ts';
@@ -12,6 +12,7 @@ import type { HqLog } from '../log.ts';
 import { ingestResultOf, type HqMetrics } from '../metrics/metrics.ts';
 import { applyBatch, ReplayError, StaleCredentialsError } from './apply.ts';
 import { GroupCommit } from './group-commit.ts';
+import { outsideWindow, shown, signedHeaders, UNAUTHORIZED } from './signed-request.ts';
 import { claimedKiosk, IngestBodyError, parseJsonBody, validateIngest } from './validate.ts';
 
 export interface IngestRouteOptions {
@@ -22,33 +23,7 @@ export interface IngestRouteOptions {
   metrics: HqMetrics;
 }
 
-const UNAUTHORIZED = { error: 'unauthorized' };
 const started = new WeakMap<FastifyRequest, number>();
-/** a header value as safe log text (it is the caller's, not ours) */
-const shown = (v: unknown): string => JSON.stringify(typeof v === 'string' ? v.slice(0, 80) : (v ?? null));
-
-interface Signed {
-  kioskId: string;
-  timestamp: string;
-  nonce: string;
-  signature: string;
-}
-
-function signedHeaders(req: FastifyRequest): Signed | string {
-  const h = (name: string): string | undefined => {
-    const v = req.headers[name];
-    return typeof v === 'string' ? v : undefined;
-  };
-  const kioskId = h(IngestHeaders.kiosk);
-  const timestamp = h(IngestHeaders.timestamp);
-  const nonce = h(IngestHeaders.nonce);
-  const signature = h(IngestHeaders.signature);
-  if (!kioskId || kioskId.length > 64) return `missing or malformed ${IngestHeaders.kiosk} ${shown(kioskId)}`;
-  if (!timestamp || !/^\d{1,16}$/.test(timestamp)) return `missing or malformed ${IngestHeaders.timestamp} ${shown(timestamp)}`;
-  if (!nonce || !/^[A-Za-z0-9_-]{8,128}$/.test(nonce)) return `missing or malformed ${IngestHeaders.nonce}`;
-  if (!signature || !/^[0-9a-fA-F]{64}$/.test(signature)) return `missing or malformed ${IngestHeaders.signature}`;
-  return { kioskId, timestamp, nonce, signature };
-}
 
 export async function ingestRoutes(app: FastifyInstance, o: IngestRouteOptions): Promise<void> {
   const group = new GroupCommit(o.db);
@@ -78,8 +53,8 @@ export async function ingestRoutes(app: FastifyInstance, o: IngestRouteOptions):
     const now = o.now();
     const s = signedHeaders(req);
     if (typeof s === 'string') return refuse(req, reply, s);
-    const skew = Number(s.timestamp) - now;
-    if (Math.abs(skew) > SIGNATURE_WINDOW_MS) return refuse(req, reply, `kiosk ${shown(s.kioskId)}: timestamp ${Math.round(skew / 1000)} s off HQ's clock (window ±${SIGNATURE_WINDOW_MS / 1000} s)`);
+    const late = outsideWindow(s, now);
+    if (late) return refuse(req, reply, late);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     let batch: IngestRequest | undefined;
 
@@ -103,7 +78,7 @@ export async function ingestRoutes(app: FastifyInstance, o: IngestRouteOptions):
         }
       }
 
-      const input = { kioskId: s.kioskId, nonce: s.nonce, events: batch.events, now, flapWindowMs: o.flapWindowMs, log: o.log, sealedSecret: kiosk.sealed };
+      const input = { kioskId: s.kioskId, nonce: s.nonce, timestamp: Number(s.timestamp), events: batch.events, now, flapWindowMs: o.flapWindowMs, log: o.log, sealedSecret: kiosk.sealed };
       try {
         const r = await group.run((trx) => applyBatch(trx, input));
         o.metrics.ingestEvents(r.accepted, r.duplicates);

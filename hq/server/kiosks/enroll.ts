@@ -75,6 +75,7 @@ export async function enrollKiosk(db: HqDb, input: EnrollInput, now: () => numbe
         enabled: 1,
         enrolled_at: now(),
         secret_rotated_at: null,
+        recent_nonces: '[]',
         lifecycle: null,
         devices: null,
         hours_open: null,

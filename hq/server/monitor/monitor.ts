@@ -12,6 +12,7 @@ import { FAULT_SEVERITY, FaultCode } from '../../../contracts/faults.ts';
 import { NONCE_WINDOW_MS, OFFLINE_AFTER_INTERVALS } from '../../../contracts/hq.ts';
 import { raiseAlarm } from '../alarms/store.ts';
 import { expireCommands } from '../commands/store.ts';
+import { pruneScreenshots } from '../screenshots/store.ts';
 import type { HqDb } from '../db/open.ts';
 import { iso, sortableId } from '../ids.ts';
 import { stateOf } from '../ingest/apply.ts';
@@ -28,6 +29,8 @@ export interface MonitorOptions {
   startedAt: number;
   flapWindowMs: number;
   log: HqLog;
+  /** availability's watch: HQ alive, PROMISED_HOURS_BROKEN, AFTER_HOURS_UNUSED (availability/watch.ts) */
+  availability?: { tick(now: number): Promise<unknown> };
 }
 
 export interface TickResult {
@@ -69,6 +72,10 @@ export async function monitorTick(o: MonitorOptions): Promise<TickResult> {
   }
   const expiredCommands = await expireCommands(o.db, now);
   await o.db.deleteFrom('nonces').where('seen_at', '<', now - NONCE_WINDOW_MS).execute();
+  // issue 10: screenshots are kept until their expiry
+  const prunedScreenshots = await pruneScreenshots(o.db, now);
+  if (prunedScreenshots) o.log.info(`monitor: ${prunedScreenshots} expired screenshot(s) deleted`);
+  if (o.availability) await o.availability.tick(now);
   return { offline, expiredCommands };
 }
 

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { CommandViewSchema, LoginResponseSchema, type LoginResponse } from '../../../../contracts/hq-api.ts';
 import type { HqCommandType } from '../../../../contracts/hq.ts';
+import type { AnalyticsQuery } from '../../../../contracts/hq-analytics.ts';
 import { getJson, postJson } from './http.ts';
 
 const id = encodeURIComponent;
@@ -16,6 +17,17 @@ export const paths = {
   },
   audit: '/api/v1/audit',
   command: (commandId: string) => `/api/v1/commands/${id(commandId)}`,
+};
+
+/** issue 10: the analytics reports (contracts/hq-analytics.ts; the pages check answers with its schemas), their query string without empty filters */
+function analyticsQs(q: Partial<Record<keyof AnalyticsQuery, string | null | undefined>>): string {
+  return new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString();
+}
+export const analyticsPaths = {
+  availability: (q: Partial<AnalyticsQuery>) => `/api/v1/availability?${analyticsQs(q)}`,
+  availabilityCsv: (q: Partial<AnalyticsQuery>) => `/api/v1/availability.csv?${analyticsQs(q)}`,
+  kioskDay: (kioskId: string, day: string) => `/api/v1/kiosks/${id(kioskId)}/day/${id(day)}`,
+  firstTime: (q: Partial<AnalyticsQuery>) => `/api/v1/first-time-success?${analyticsQs(q)}`,
 };
 
 export const me = (): Promise<LoginResponse> => getJson('/api/v1/me', LoginResponseSchema);

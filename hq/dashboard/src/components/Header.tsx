@@ -4,16 +4,20 @@ import { href } from '../routing/hash.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { useSession } from '../session/Session.tsx';
 
-const NAV: { page: PageName; key: 'nav.fleet' | 'nav.alarms' | 'nav.audit' }[] = [
+const NAV: { page: PageName; key: 'nav.fleet' | 'nav.alarms' | 'nav.audit' | 'nav.availability' | 'nav.firstTime' | 'nav.channels' | 'nav.silences' }[] = [
   { page: 'fleet', key: 'nav.fleet' },
   { page: 'alarms', key: 'nav.alarms' },
+  { page: 'availability', key: 'nav.availability' },
+  { page: 'first-time', key: 'nav.firstTime' },
+  { page: 'channels', key: 'nav.channels' },
+  { page: 'silences', key: 'nav.silences' },
   { page: 'audit', key: 'nav.audit' },
 ];
 
 export function Header({ page }: { page: PageName }) {
   const { t, locale, setLocale } = useI18n();
   const { user, logout } = useSession();
-  const current = page === 'kiosk' ? 'fleet' : page;
+  const current = page === 'kiosk' ? 'fleet' : page === 'kiosk-day' ? 'availability' : page;
   return (
     <header className="header">
       <a className="brand" href={href('fleet')}>

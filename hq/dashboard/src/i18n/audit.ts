@@ -12,6 +12,14 @@ const ACTIONS: Record<string, { zh: string; en: string }> = {
   'kiosk.disable': { zh: '停用自助机', en: 'Disabled kiosk' },
   'user.create': { zh: '添加用户', en: 'Added user' },
   'user.disable': { zh: '停用用户', en: 'Disabled user' },
+  'channel.add': { zh: '添加通知渠道', en: 'Added notification channel' },
+  'channel.remove': { zh: '删除通知渠道', en: 'Removed notification channel' },
+  'channel.test': { zh: '发送测试消息', en: 'Sent test message' },
+  'silence.add': { zh: '新建静默', en: 'Added silence' },
+  'silence.expire': { zh: '结束静默', en: 'Expired silence' },
+  'maintenance.add': { zh: '登记维护窗口', en: 'Declared maintenance window' },
+  'maintenance.end': { zh: '结束维护窗口', en: 'Ended maintenance window' },
+  'maintenance.cancel': { zh: '取消维护窗口', en: 'Cancelled maintenance window' },
 };
 
 export function auditActionText(action: string, locale: 'zh-CN' | 'en'): string | null {

@@ -1,7 +1,11 @@
 /** Every word the console says, in English. */
 import type { MessageKey } from './zh.ts';
+import { analyticsEn } from './analytics.ts';
+import { notifyEn } from './notify.ts';
 
 export const en: Record<MessageKey, string> = {
+  ...analyticsEn,
+  ...notifyEn,
   'app.title': 'Zizhu HQ Console',
   'app.subtitle': 'Self-service kiosk operations',
   'nav.fleet': 'Fleet',

@@ -1,5 +1,10 @@
 /** Every word the console says, zh-CN (the default). Placeholders: `{name}`. */
+import { analyticsZh } from './analytics.ts';
+import { notifyZh } from './notify.ts';
+
 export const zh = {
+  ...analyticsZh,
+  ...notifyZh,
   'app.title': '自助 HQ 控制台',
   'app.subtitle': '自助服务终端运维',
   'nav.fleet': '设备总览',

@@ -8,6 +8,7 @@ import { AlarmTable } from '../components/AlarmTable.tsx';
 import { HealthDot, StateBadge } from '../components/badges.tsx';
 import { CommandPanel } from '../components/CommandPanel.tsx';
 import { DevicesPanel } from '../components/DevicesPanel.tsx';
+import { KioskAvailability } from '../components/KioskAvailability.tsx';
 import { LinkPanel } from '../components/LinkPanel.tsx';
 import { Freshness, PageTitle } from '../components/PageTitle.tsx';
 import { SessionsPanel } from '../components/SessionsPanel.tsx';
@@ -94,6 +95,7 @@ export function KioskPage({ kioskId }: { kioskId: string }) {
             <h2>{t('kiosk.link')}</h2>
             <LinkPanel link={k.link} />
           </section>
+          <KioskAvailability kioskId={k.id} lastSeenAt={k.lastSeenAt} />
         </div>
       </div>
     </div>

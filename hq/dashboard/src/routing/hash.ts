@@ -4,13 +4,15 @@
  */
 import { useSyncExternalStore } from 'react';
 
-export type PageName = 'fleet' | 'kiosk' | 'alarms' | 'audit';
+export type PageName = 'fleet' | 'kiosk' | 'alarms' | 'audit' | 'availability' | 'kiosk-day' | 'first-time' | 'channels' | 'silences';
 
 export interface Route {
   page: PageName;
   /** the kiosk id of `#/kiosks/<id>` */
   kioskId: string | null;
   params: URLSearchParams;
+  /** the `YYYY-MM-DD` of `#/kiosks/<id>/day/<day>` (issue 10: the availability drill-down) */
+  day?: string;
 }
 
 export function parseHash(hash: string): Route {
@@ -18,10 +20,16 @@ export function parseHash(hash: string): Route {
   const q = raw.indexOf('?');
   const path = (q < 0 ? raw : raw.slice(0, q)).replace(/\/+$/, '');
   const params = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+  const kioskDay = /^\/kiosks\/([^/]+)\/day\/(\d{4}-\d{2}-\d{2})$/.exec(path);
+  if (kioskDay?.[1] && kioskDay[2]) return { page: 'kiosk-day', kioskId: decodeURIComponent(kioskDay[1]), day: kioskDay[2], params };
   const kiosk = /^\/kiosks\/(.+)$/.exec(path);
   if (kiosk?.[1]) return { page: 'kiosk', kioskId: decodeURIComponent(kiosk[1]), params };
   if (path === '/alarms') return { page: 'alarms', kioskId: null, params };
   if (path === '/audit') return { page: 'audit', kioskId: null, params };
+  if (path === '/availability') return { page: 'availability', kioskId: null, params };
+  if (path === '/first-time') return { page: 'first-time', kioskId: null, params };
+  if (path === '/channels') return { page: 'channels', kioskId: null, params };
+  if (path === '/silences') return { page: 'silences', kioskId: null, params };
   return { page: 'fleet', kioskId: null, params };
 }
 
@@ -31,6 +39,9 @@ export function href(page: PageName, kioskId?: string, params?: Record<string, s
   const qs = q.toString();
   return `#${path}${qs ? `?${qs}` : ''}`;
 }
+
+/** `#/kiosks/<id>/day/<YYYY-MM-DD>`: one kiosk's day timeline */
+export const kioskDayHref = (kioskId: string, day: string): string => `#/kiosks/${encodeURIComponent(kioskId)}/day/${day}`;
 
 const subscribe = (onChange: () => void) => {
   window.addEventListener('hashchange', onChange);

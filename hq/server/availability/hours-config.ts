@@ -1,0 +1,50 @@
+/**
+ * A kiosk's `hours.config` at ingest: its promised hours, checked with the kiosk config's own
+ * schema, kept as a version in force from the kiosk's clock at the event (`kiosk_hours`) unless the
+ * version in force then is the same one (every start reports the hours again). The kiosk row shows
+ * the newest version (`hours_version`). Hours the schema refuses are logged and not kept: that time
+ * stays under the version before.
+ */
+import type { HqEventPayload } from '../../../contracts/hq.ts';
+import type { HqDb } from '../db/open.ts';
+import { sortableId } from '../ids.ts';
+import type { HqLog } from '../log.ts';
+import { parseStoredHours, type StoredHours } from './promised.ts';
+
+export interface HoursConfigInput {
+  kioskId: string;
+  /** the event's `at` (the kiosk's clock) */
+  at: string;
+  payload: HqEventPayload<'hours.config'>;
+  /** HQ's clock */
+  now: number;
+  log: HqLog;
+}
+
+/** Store the version if it is new at its time; returns a line for the kiosk's history, or null when nothing changed. */
+export async function recordHoursConfig(db: HqDb, i: HoursConfigInput): Promise<string | null> {
+  const stored: StoredHours = { promisedHours: i.payload.promisedHours, services: i.payload.services };
+  const parsed = parseStoredHours(stored);
+  if (!parsed.ok) {
+    i.log.warn(`ingest: kiosk ${i.kioskId} reported promised hours ${i.payload.version} that are not valid hours (${parsed.problem}); not kept`);
+    return null;
+  }
+  const from = Date.parse(i.at);
+  const inForce = await db
+    .selectFrom('kiosk_hours')
+    .select('version')
+    .where('kiosk_id', '=', i.kioskId)
+    .where('in_force_from', '<=', from)
+    .orderBy('in_force_from', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (inForce?.version === i.payload.version) return null;
+  const timezone = parsed.hours.timezone;
+  await db
+    .insertInto('kiosk_hours')
+    .values({ id: sortableId(i.now), kiosk_id: i.kioskId, version: i.payload.version, timezone, hours: JSON.stringify(stored), in_force_from: from, received_at: i.now })
+    .execute();
+  const newest = await db.selectFrom('kiosk_hours').select('version').where('kiosk_id', '=', i.kioskId).orderBy('in_force_from', 'desc').limit(1).executeTakeFirstOrThrow();
+  await db.updateTable('kiosks').set({ hours_version: newest.version }).where('id', '=', i.kioskId).execute();
+  return `promised hours ${i.payload.version} (${timezone}) in force${inForce ? `, was ${inForce.version}` : ''}`;
+}
