@@ -11,6 +11,8 @@
 import { writeFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { benchScreen } from './screen.ts';
 import { benchHq } from './hq.ts';
+import { benchNotify } from './hq-notify.ts';
+import { benchAvailability } from './hq-availability.ts';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { openPtyPair } from '../hardware-sim/pty.ts';
@@ -263,6 +265,8 @@ try {
   await benchSessions(dir);
   await benchScreen(results, quick, log);
   await benchHq(results, { quick, log });
+  await benchNotify(results, { quick, log });
+  await benchAvailability(results, { quick, log });
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -22,6 +22,8 @@ export interface KeepRunningOptions {
   exitForRestart?: boolean;
   /** each (re)started process, e.g. to print where its screen is */
   onStarted?: (p: RunningKioskProcess, restarts: number) => void;
+  /** stop when this settles instead of on SIGINT/SIGTERM (tests) */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -32,8 +34,11 @@ export async function keepRunning(start: (onRestart: (reason: string) => void) =
   let onSignal!: () => void;
   const signalled = new Promise<'signal'>((resolve) => {
     onSignal = () => resolve('signal');
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    if (o.until) void o.until.then(onSignal, onSignal);
+    else {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
   });
   try {
     for (let restarts = 0; ; restarts++) {

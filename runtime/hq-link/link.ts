@@ -64,7 +64,7 @@ export interface HqLink {
   /** the kiosk process's screen reload (the `reload-screen` command); absent: "this agent has no screen" */
   provideScreenReload(reload: ScreenReload | undefined): void;
   /** issue 10's remote hands (remote-hands.ts): each given member replaces the one before; `undefined` removes it */
-  provideRemoteHands(hands: Partial<Record<keyof RemoteHands, RemoteHands[keyof RemoteHands] | undefined>>): void;
+  provideRemoteHands(hands: { [K in keyof RemoteHands]?: RemoteHands[K] | undefined }): void;
   /** issue 10: ask HQ for commands every few seconds until `until` (the kiosk's clock; past: stop) — a person waits for an answer */
   pollUntil(until: number): void;
   /** issue 10: which kiosks near this one HQ says are usable now (rejects when HQ is not configured or does not answer) */

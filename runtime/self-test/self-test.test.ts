@@ -50,6 +50,15 @@ describe('the self-test', () => {
     expect(thrown.checks[0]).toEqual({ name: 'printer', ok: false, detail: 'printer closed' });
   });
 
+  it('the SAM must answer 90: another answer (80, a find\'s) is asked again once, then fails', async () => {
+    const answers = [{ ...sam(true), sw3: '80', status: 'no_card', detail: 'SAM status 80 no_card' }, sam(true)];
+    const again = await runSelfTest({ idReader: { selfCheck: async () => answers.shift()! } });
+    expect(again.checks).toEqual([{ name: 'idReader', ok: true, detail: 'SAM ok (SAM status 90 ok)' }]);
+    const odd = { ...sam(true), sw3: '80', status: 'no_card', detail: 'SAM status 80 no_card' };
+    const never90 = await runSelfTest({ idReader: { selfCheck: async () => odd } });
+    expect(never90.checks).toEqual([{ name: 'idReader', ok: false, detail: 'SAM status answered 80 no_card, not 90 ok' }]);
+  });
+
   it('prints a verified test page only when asked, and never to a printer whose status is not clean', async () => {
     let pages = 0;
     const testPrint = async () => (pages++, { status: 'succeeded' as const, detail: 'delivered: the printer confirmed the test page (completion 00000001)' });

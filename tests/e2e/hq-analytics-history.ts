@@ -5,8 +5,8 @@
  * worked out by hand from the story below (all times Asia/Shanghai):
  *
  * - HQ starts 2026-05-31 23:50; every kiosk reports its hours and "in service" at 23:55.
- * - SZ-FT-0001 (福田区, 24/7, provident fund): its printer runs out of paper 06-03 10:00 and the
- *   service is unusable until 06-04 10:00 (24 h down); it falls silent after 06-05 20:00, HQ calls
+ * - SZ-FT-0001 (福田区, 24/7, provident fund): its printer runs out of paper 06-03 10:00 (an alarm)
+ *   and the service is unusable until 06-04 10:00 (24 h down); it falls silent after 06-05 20:00, HQ calls
  *   it offline at 20:10, it is back 06-06 08:00 (11 h 50 min without data).
  * - SZ-FT-0002 (福田区, 24/7, provident fund): usable throughout.
  * - SZ-NS-0001 (南山区, hospital hours 07–17 on weekdays, 08–12 at weekends): locked 06-08 09:00–10:30.
@@ -18,7 +18,7 @@ import type { FailureReason } from '../../contracts/hq-analytics.ts';
 import type { HqEvent, HqEventPayload } from '../../contracts/hq.ts';
 import type { RunningHq } from '../../hq/server/server.ts';
 import { enrollKiosk } from '../../hq/server/kiosks/enroll.ts';
-import { IngestKiosk, type ManualClock } from '../../hq/server/testing.ts';
+import { faultPayload, IngestKiosk, type ManualClock } from '../../hq/server/testing.ts';
 
 export const TZ = 'Asia/Shanghai';
 const at = (local: string) => Date.parse(`${local}+08:00`);
@@ -151,12 +151,16 @@ export async function tellHistory(hq: RunningHq, clock: ManualClock): Promise<vo
   const beat = (name: keyof typeof KIOSKS, over: Partial<HqEventPayload<'heartbeat'>> = {}) => send(name, [heartbeat(name, over)]);
   const start = (name: keyof typeof KIOSKS, hours: HqEventPayload<'hours.config'>) =>
     send(name, [k[name].event('agent.started', { uncleanPreviousRun: false, version: '1.0.0', heartbeatSeconds: 30 }), k[name].event('hours.config', hours), heartbeat(name)]);
-  const paperOut = { lifecycle: 'degraded' as const, services: { providentFundStatement: { usable: false, reason: 'printer: paper out' } } };
+  const paperOut: Partial<HqEventPayload<'heartbeat'>> = {
+    lifecycle: 'degraded',
+    devices: { idReader: { state: 'ok', faults: [], warnings: [] }, printer: { state: 'fault', faults: ['PRINTER_PAPER_OUT'], warnings: [] }, scanner: { state: 'ok', faults: [], warnings: [] } },
+    services: { providentFundStatement: { usable: false, reason: 'printer: paper out' } },
+  };
 
   const steps: Step[] = [
     { at: at('2026-05-31T23:55:00'), run: () => Promise.all([start('A', HOURS.gov), start('B', HOURS.gov), start('C', HOURS.hospital)]) },
-    { at: at('2026-06-03T10:00:00'), run: () => beat('A', paperOut) },
-    { at: at('2026-06-04T10:00:00'), run: () => beat('A') },
+    { at: at('2026-06-03T10:00:00'), run: () => send('A', [k.A.event('fault.raised', faultPayload('PRINTER_PAPER_OUT')), heartbeat('A', paperOut)]) },
+    { at: at('2026-06-04T10:00:00'), run: () => send('A', [k.A.event('fault.cleared', faultPayload('PRINTER_PAPER_OUT')), heartbeat('A')]) },
     { at: at('2026-06-05T20:00:00'), run: () => beat('A') },
     { at: at('2026-06-05T20:10:00'), run: () => hq.monitor.tick() },
     { at: at('2026-06-06T08:00:00'), run: () => start('A', HOURS.gov) },

@@ -9,14 +9,14 @@
  * at 1440×900 go to test-results/hq/ (availability.png, kiosk-day.png, first-time.png).
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createUser } from '../../hq/server/auth/index.ts';
 import { startHqServer, type RunningHq } from '../../hq/server/server.ts';
 import { ManualClock } from '../../hq/server/testing.ts';
-import { calendarCellCentre } from '../../hq/dashboard/src/format/analytics.ts';
+import { calendarCellCentre, pct } from '../../hq/dashboard/src/format/analytics.ts';
 import { EXPECTED, EXPECTED_FIRST_TIME, HQ_START, KIOSKS, tellHistory, TODAY } from './hq-analytics-history.ts';
 import { ensureDashboardBuilt } from './fixtures/hq/static-server.ts';
 import { watchErrors } from './fixtures/hq/fake-hq.ts';
@@ -36,9 +36,11 @@ test.beforeAll(async () => {
   ensureDashboardBuilt(ROOT);
   mkdirSync(SHOTS, { recursive: true });
   dir = await mkdtemp(join(tmpdir(), 'zizhu-hq-analytics-'));
+  // HQ serves its own copy of the console: a rebuild of hq/dashboard/dist meanwhile changes nothing here
+  cpSync(join(ROOT, 'hq/dashboard/dist'), join(dir, 'console'), { recursive: true });
   const clock = new ManualClock(HQ_START);
   // the watch runs only when the story calls it
-  hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now: clock.now, offlineCheckMs: 3_600_000, consoleDir: process.env.A2_DIST });
+  hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now: clock.now, offlineCheckMs: 3_600_000, consoleDir: join(dir, 'console') });
   await createUser(hq.db, { name: OPS.name, role: 'viewer', password: OPS.password });
   await tellHistory(hq, clock);
 });
@@ -98,15 +100,24 @@ test('availability: calendar, totals and the ranking worst first; drill-down dis
   await expect(worst.locator('[data-day]')).toHaveCount(10);
   await expect(worst.locator('[data-day="2026-06-03"]')).toHaveAttribute('data-band', 'lt90');
   await expect(worst.locator('[data-day="2026-06-01"]')).toHaveAttribute('data-band', 'top');
+  await shot(page, 'availability');
+  // the calendar's tooltip tells that day's time
   await page.locator('[data-chart="availability-calendar"]').hover({ position: calendarCellCentre(EXPECTED.from, EXPECTED.to, '2026-06-03') });
   await expect(page.locator('[data-chart="availability-calendar"]')).toContainText('2026-06-03');
-  await shot(page, 'availability');
+  await expect(page.locator('[data-chart="availability-calendar"]')).toContainText('不可用: 14 小时');
 
   // the CSV is the same query
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-action="export-csv"]').click()]);
-  const csv = readFileSync((await download.path())!, 'utf8');
-  for (const k of EXPECTED.kiosks) expect(csv).toContain(k.id);
-  expect(csv.split(/\r?\n/).filter(Boolean).length).toBeGreaterThan(EXPECTED.kiosks.length);
+  expect(download.suggestedFilename()).toMatch(/\.csv$/);
+  const [header, ...lines] = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter(Boolean).map((l) => l.split(','));
+  const col = (name: string) => header!.indexOf(name);
+  // a total and one line per day for each kiosk, with the numbers on screen
+  expect(lines).toHaveLength(EXPECTED.kiosks.length * 11);
+  for (const k of EXPECTED.kiosks) {
+    const total = lines.find((l) => l[col('key')] === k.id && l[col('day')] === 'total');
+    expect(pct(Number(total?.[col('availability')]))).toBe(k.availability);
+    expect(pct(Number(total?.[col('coverage')]))).toBe(k.coverage);
+  }
 
   // by district, then a district's sites, then a site's kiosks
   await page.locator('[data-group-by="district"]').click();
@@ -151,6 +162,10 @@ test("a kiosk's day: per service bands in the kiosk's time, lists, previous / ne
   expect(segments).toEqual(EXPECTED.paperOutDay.segments);
   await expect(band.locator('[data-segment-state="down"]')).toHaveAttribute('data-reason', /paper out/);
   await expect(page.locator('[data-section="states"] [data-day-state="degraded"]')).toContainText('10:00');
+  const alarm = page.locator('[data-section="day-alarms"] [data-alarm-code="PRINTER_PAPER_OUT"]');
+  await expect(alarm).toContainText('10:00');
+  await expect(alarm).toContainText('打印机缺纸');
+  await expect(alarm).toContainText('06-04 10:00');
   await shot(page, 'kiosk-day');
 
   await page.locator('[data-action="next-day"]').click();

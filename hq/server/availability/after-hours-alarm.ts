@@ -20,10 +20,10 @@ import type { HqDb } from '../db/open.ts';
 import { iso } from '../ids.ts';
 import type { HqLog } from '../log.ts';
 import { timezoneOf } from './compute.ts';
-import { loadVersions, type HoursParser } from './load.ts';
+import { loadVersions, maintenanceOf, type HoursParser } from './load.ts';
 import { addDays, dayOf, dayStart, hourOf } from './local-time.ts';
 import { promisedSpans, scheduleSpans } from './promised.ts';
-import { clip, intersect, normalise, subtract, total, type Span } from './spans.ts';
+import { clip, intersect, subtract, total, type Span } from './spans.ts';
 
 const CODE = FaultCode.AFTER_HOURS_UNUSED;
 
@@ -38,6 +38,7 @@ export interface OfficeHours {
 export const DEFAULT_OFFICE_HOURS: OfficeHours = { days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '09:00', close: '17:00' };
 export const DEFAULT_AFTER_HOURS_NIGHTS = 3;
 export const DEFAULT_MIN_AFTER_HOURS_MS = 2 * 3_600_000;
+const ZONES_REFRESH_MS = 5 * 60_000;
 /** sessions delivered this late (a backlog) are still counted on their own day */
 const LATE_MS = 2 * 86_400_000;
 
@@ -81,6 +82,8 @@ interface Night {
 /** Evaluates each zone once per local day; `tick` is cheap in between. */
 export class AfterHoursWatch {
   private readonly evaluated = new Map<string, string>();
+  /** the zones kiosks keep their hours in, looked up again every few minutes (not on every tick) */
+  private zones: { at: number; list: string[] } | null = null;
   private readonly office: OfficeHours;
   private readonly nights: number;
   private readonly minAfterHoursMs: number;
@@ -95,9 +98,10 @@ export class AfterHoursWatch {
 
   /** At HQ's `now`: evaluate every zone whose local day changed since it was last evaluated. */
   async tick(now: number): Promise<{ raised: string[]; cleared: string[] }> {
-    const zones = await this.o.db.selectFrom('kiosk_hours').select('timezone').distinct().execute();
+    if (!this.zones || now - this.zones.at > ZONES_REFRESH_MS || now < this.zones.at)
+      this.zones = { at: now, list: (await this.o.db.selectFrom('kiosk_hours').select('timezone').distinct().execute()).map((z) => z.timezone) };
     const out = { raised: [] as string[], cleared: [] as string[] };
-    for (const { timezone } of zones) {
+    for (const timezone of this.zones.list) {
       const today = dayOf(now, timezone);
       if (this.evaluated.get(timezone) === today) continue;
       const r = await this.evaluateZone(timezone, today, now);
@@ -137,11 +141,7 @@ export class AfterHoursWatch {
     for (const k of kiosks) {
       const v = versions.get(k.id) ?? [];
       if (v.length === 0 || timezoneOf(v) !== timezone) continue;
-      const maintenance = normalise(
-        windows
-          .filter((w) => w.kiosk_id === k.id || (w.site !== null && w.site === k.site) || (w.district !== null && w.district === k.district))
-          .map((w) => ({ from: Math.max(w.starts_at, w.created_at), to: w.ends_at })),
-      );
+      const maintenance = maintenanceOf(windows, k);
       const promised = promisedSpans(v, null, from, to, cache);
       const nights: Night[] = days.map((day, i) => {
         const bounds = [dayStart(day, timezone), i + 1 < days.length ? dayStart(days[i + 1]!, timezone) : to] as const;

@@ -255,6 +255,36 @@ describe('availability inside promised hours, through the API', () => {
     // the service is down from then on, in the report
     clock.t = at('2026-06-01T10:00:00');
     expect((await report('from=2026-06-01&to=2026-06-01')).rows[0]!.totals).toMatchObject({ downMs: 59 * MIN });
+    // a heartbeat that says nothing of the services (an older agent): in service is usable again
+    await beat(a);
+    clock.t = at('2026-06-01T11:00:00');
+    expect((await report('from=2026-06-01&to=2026-06-01')).rows[0]!.totals).toMatchObject({ downMs: 59 * MIN, upMs: 61 * MIN });
+  });
+});
+
+describe('PROMISED_HOURS_BROKEN', () => {
+  it('names the one service a device fault takes, and clears when the promised hours end even if the kiosk stays locked', async () => {
+    const clock = new ManualClock(at('2026-06-01T08:00:00'));
+    await startHq(clock);
+    const both = await t.kiosk('SZ-FT-0003');
+    const office = await t.kiosk('SZ-NS-0001');
+    const BOTH: HqEventPayload<'hours.config'> = { ...GOV_24H, version: 'both', services: { providentFundStatement: null, hospitalRegistration: null } };
+    await Promise.all([started(both, BOTH), started(office, WEEKDAY_HOURS)]);
+    const paperOut = { providentFundStatement: { usable: false, reason: 'printer out of paper' }, hospitalRegistration: { usable: true } };
+    clock.t = at('2026-06-01T16:40:00');
+    await beat(both, { lifecycle: 'degraded', services: paperOut });
+    await status(office, 'remoteLocked', 'inService');
+    clock.t = at('2026-06-01T16:56:00');
+    await Promise.all([beat(both, { lifecycle: 'degraded', services: paperOut }), beat(office, { lifecycle: 'remoteLocked' })]);
+    await t.hq.monitor.tick();
+    expect((await alarmsOf('SZ-FT-0003', 'PROMISED_HOURS_BROKEN'))[0]!.detail).toBe(`providentFundStatement unusable inside its promised hours since 2026-06-01 16:40 ${TZ} (16 min): printer out of paper`);
+    expect((await alarmsOf('SZ-NS-0001', 'PROMISED_HOURS_BROKEN'))[0]).toMatchObject({ status: 'active-unack' });
+    // 17:00: the office kiosk's promised hours end; it is still locked, the alarm clears; the other stays
+    clock.t = at('2026-06-01T17:01:00');
+    await Promise.all([beat(both, { lifecycle: 'degraded', services: paperOut }), beat(office, { lifecycle: 'remoteLocked' })]);
+    await t.hq.monitor.tick();
+    expect((await alarmsOf('SZ-NS-0001', 'PROMISED_HOURS_BROKEN'))[0]!.status).toBe('cleared-unack');
+    expect((await alarmsOf('SZ-FT-0003', 'PROMISED_HOURS_BROKEN'))[0]!.status).toBe('active-unack');
   });
 });
 

@@ -20,7 +20,7 @@ export interface KioskData {
   id: string;
   /** oldest first (promised.ts versionsOf) */
   versions: HoursVersion[];
-  /** history rows sorted by time; the first may be the last one before the range (its starting state) */
+  /** history rows sorted by time; the first ones may be from before the range (the state it starts in: load.ts startingRows) */
   rows: StateRow[];
   /** declared maintenance windows that cover this kiosk (normalised) */
   maintenance: Span[];

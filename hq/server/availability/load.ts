@@ -1,11 +1,12 @@
 /**
  * What the availability computation reads, in a handful of queries whatever the fleet's size:
  * the kiosks a filter picks, their promised-hours versions, their history rows in the span (and
- * the last one before it, the state the span starts in), the maintenance windows that cover them
+ * the rows before it that say the state the span starts in), the maintenance windows that cover them
  * and the spans HQ was not running. Filters go into SQL as subqueries, never as long id lists.
  */
 import { KIOSK_STATES } from '../../../contracts/hq-api.ts';
 import type { HqDb } from '../db/open.ts';
+import type { MaintenanceWindowsTable } from '../db/tables.ts';
 import type { HqLog } from '../log.ts';
 import type { KioskData } from './compute.ts';
 import { hqDownSpans } from './hq-runs.ts';
@@ -62,6 +63,29 @@ function picked(db: HqDb, f: KioskFilter) {
   return q;
 }
 
+/**
+ * The rows each kiosk the filter picks starts `before` in: its last state row, and, when that one
+ * does not say the services' usability (null: as the row before), its last state row that did.
+ * Oldest first; one query for the whole set (two correlated look-ups per kiosk on (kiosk_id, at)).
+ */
+export function startingRows(db: HqDb, filter: KioskFilter, before: number): Promise<{ kiosk_id: string; at: number; state: string; services: string | null | undefined }[]> {
+  const last = (saysServices: boolean) =>
+    picked(db, filter)
+      .clearSelect()
+      .select((e) => {
+        let h = e.selectFrom('kiosk_history as h2').select('h2.id').whereRef('h2.kiosk_id', '=', 'kf.id').where('h2.at', '<', before).where('h2.state', 'in', STATES);
+        if (saysServices) h = h.where('h2.services', 'is not', null);
+        return h.orderBy('h2.at', 'desc').orderBy('h2.id', 'desc').limit(1).as('last_id');
+      });
+  return db
+    .selectFrom('kiosk_history')
+    .select(['kiosk_id', 'at', 'state', 'services'])
+    .where('id', 'in', last(false).unionAll(last(true)))
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+}
+
 export interface LoadOptions {
   /** HQ's clock */
   now: number;
@@ -87,29 +111,7 @@ export async function loadAvailability(db: HqDb, filter: KioskFilter, from: numb
       .orderBy('at')
       .orderBy('id')
       .execute(),
-    // the state each kiosk was in when the span begins: its last state row before it
-    db
-      .selectFrom('kiosk_history')
-      .select(['kiosk_id', 'at', 'state', 'services'])
-      .where(
-        'id',
-        'in',
-        picked(db, filter)
-          .clearSelect()
-          .select((e) =>
-            e
-              .selectFrom('kiosk_history as h2')
-              .select('h2.id')
-              .whereRef('h2.kiosk_id', '=', 'kf.id')
-              .where('h2.at', '<', from)
-              .where('h2.state', 'in', STATES)
-              .orderBy('h2.at', 'desc')
-              .orderBy('h2.id', 'desc')
-              .limit(1)
-              .as('last_id'),
-          ),
-      )
-      .execute(),
+    startingRows(db, filter, from),
     db.selectFrom('maintenance_windows').selectAll().where('starts_at', '<', to).where('ends_at', '>', from).execute(),
     hqDownSpans(db, from, to, { now: o.now, currentRunId: o.currentRunId }),
   ]);
@@ -125,14 +127,20 @@ export async function loadAvailability(db: HqDb, filter: KioskFilter, from: numb
   const toRow = (r: { at: number; state: string; services: string | null | undefined }): StateRow => ({ at: Number(r.at), state: r.state, services: r.services ?? null });
   for (const r of starts) byKiosk.get(r.kiosk_id)?.rows.push(toRow(r));
   for (const r of rows) byKiosk.get(r.kiosk_id)?.rows.push(toRow(r));
-  for (const w of windows) {
-    // declared beforehand: a window written after it began counts only from when it was written
-    const span = { from: Math.max(Number(w.starts_at), Number(w.created_at)), to: Number(w.ends_at) };
-    if (span.to <= span.from) continue;
-    for (const k of byKiosk.values()) if ((w.kiosk_id !== null && w.kiosk_id === k.id) || (w.site !== null && w.site === k.site) || (w.district !== null && w.district === k.district)) k.maintenance.push(span);
-  }
-  for (const k of byKiosk.values()) k.maintenance = normalise(k.maintenance);
+  for (const k of byKiosk.values()) k.maintenance = maintenanceOf(windows, k);
   return { kiosks: [...byKiosk.values()], hqDown };
+}
+
+type Window = Pick<MaintenanceWindowsTable, 'kiosk_id' | 'site' | 'district' | 'starts_at' | 'ends_at' | 'created_at'>;
+type Place = { id: string; site: string | null; district: string | null };
+
+/** A window covers the kiosk it names, or every kiosk of its site or its district. */
+export const covers = (w: Omit<Window, 'starts_at' | 'ends_at' | 'created_at'>, k: Place): boolean =>
+  (w.kiosk_id !== null && w.kiosk_id === k.id) || (w.site !== null && w.site === k.site) || (w.district !== null && w.district === k.district);
+
+/** The maintenance spans that count for `k`: declared beforehand, so a window written after it began counts only from when it was written. */
+export function maintenanceOf(windows: readonly Window[], k: Place): Span[] {
+  return normalise(windows.filter((w) => covers(w, k)).map((w) => ({ from: Math.max(Number(w.starts_at), Number(w.created_at)), to: Number(w.ends_at) })));
 }
 
 /** A kiosk's versions alone (the monitor's alarms). */

@@ -7,8 +7,9 @@
  * a declared maintenance window.
  *
  * Cheap on every tick: only kiosks whose row shows trouble (offline, not in service or degraded, a
- * service unusable) or whose alarm is active are looked at, and a kiosk's history is read only
- * while its unusable time has not reached the threshold yet.
+ * service unusable) are looked at, a kiosk not promised now not again before its next promised
+ * window (a fleet closed at night costs nothing), and a kiosk's history is read only while its
+ * unusable time has not reached the threshold yet.
  */
 import { FAULT_SEVERITY, FaultCode } from '../../../contracts/faults.ts';
 import { ACTIVE, clearAlarmFromKiosk, raiseAlarm } from '../alarms/store.ts';
@@ -17,16 +18,17 @@ import { iso } from '../ids.ts';
 import { stateOf } from '../ingest/apply.ts';
 import type { HqLog } from '../log.ts';
 import { servicesOf, timezoneOf } from './compute.ts';
-import { loadVersions, type HoursParser } from './load.ts';
+import { covers, loadVersions, startingRows, type HoursParser } from './load.ts';
 import { localText } from './local-time.ts';
 import { promisedSpans, type HoursVersion, type Service } from './promised.ts';
-import { spanAt } from './spans.ts';
-import { isStateRow, statusSegments, usabilityOf, type ServicesParser, type StateRow } from './timeline.ts';
+import { spanAt, type Span } from './spans.ts';
+import { isStateRow, NO_DATA_YET, statusSegments, usabilityOf, type ServicesParser, type StateRow } from './timeline.ts';
 
 export const DEFAULT_BROKEN_AFTER_MS = 15 * 60_000;
 const CODE = FaultCode.PROMISED_HOURS_BROKEN;
-/** how far back a promised window and an unusable stretch are followed */
+/** how far back a promised window and an unusable stretch are followed, and how far ahead the next window */
 const LOOKBACK_MS = 2 * 86_400_000;
+const LOOKAHEAD_MS = 86_400_000;
 
 export interface PromisedHoursCheck {
   db: HqDb;
@@ -36,6 +38,8 @@ export interface PromisedHoursCheck {
   thresholdMs: number;
   hours: HoursParser;
   parser: ServicesParser;
+  /** kiosks not promised now, by hours version: not looked at again before `until` (their next promised window) */
+  quiet: Map<string, { version: string; until: number }>;
 }
 
 interface Unusable {
@@ -50,7 +54,7 @@ export async function checkPromisedHours(o: PromisedHoursCheck, now: number): Pr
   const [troubled, active, windows] = await Promise.all([
     o.db
       .selectFrom('kiosks')
-      .select(['id', 'site', 'district', 'lifecycle', 'offline', 'services'])
+      .select(['id', 'site', 'district', 'lifecycle', 'offline', 'services', 'hours_version'])
       .where('enabled', '=', 1)
       .where('hours_version', 'is not', null)
       .where('last_seen_at', 'is not', null)
@@ -60,28 +64,38 @@ export async function checkPromisedHours(o: PromisedHoursCheck, now: number): Pr
     o.db.selectFrom('maintenance_windows').selectAll().where('starts_at', '<=', now).where('ends_at', '>', now).where('created_at', '<=', now).execute(),
   ]);
   const alarmed = new Set(active.map((a) => a.kiosk_id));
+  const candidates = troubled.filter((k) => {
+    const q = o.quiet.get(k.id);
+    return !(q && q.version === k.hours_version && now < q.until);
+  });
   const versions = await loadVersions(
     o.db,
-    troubled.map((k) => k.id),
+    candidates.map((k) => k.id),
     o.hours,
   );
+  const spanCache = new Map<string, Span[]>();
   const broken = new Set<string>();
   const raised: string[] = [];
-  for (const k of troubled) {
+  for (const k of candidates) {
     const v = versions.get(k.id) ?? [];
     if (v.length === 0) continue;
-    if (windows.some((w) => w.kiosk_id === k.id || (w.site !== null && w.site === k.site) || (w.district !== null && w.district === k.district))) continue;
+    if (windows.some((w) => covers(w, k))) continue;
     const state = stateOf(k.lifecycle, k.offline === 1);
     const services = k.services === null ? null : o.parser.parse(k.services);
     const unusable: Unusable[] = [];
     let promisedNow = 0;
+    let next = now + LOOKAHEAD_MS;
     for (const service of servicesOf(v)) {
-      const window = spanAt(promisedSpans(v, service, now - LOOKBACK_MS, now + 1), now);
+      const spans = promisedSpans(v, service, now - LOOKBACK_MS, now + LOOKAHEAD_MS, spanCache);
+      const window = spanAt(spans, now);
+      next = Math.min(next, spans.find((x) => x.from > now)?.from ?? next);
       if (!window) continue;
       promisedNow++;
       const u = usabilityOf(state, services, service);
       if (u.state !== 'up') unusable.push({ service, windowFrom: window.from, reason: u.reason ?? state });
     }
+    if (promisedNow === 0) o.quiet.set(k.id, { version: k.hours_version!, until: next });
+    else o.quiet.delete(k.id);
     if (unusable.length === 0) continue;
     if (alarmed.has(k.id)) {
       broken.add(k.id);
@@ -107,22 +121,19 @@ export async function checkPromisedHours(o: PromisedHoursCheck, now: number): Pr
 /** Since when each unusable service has been so inside its window (from the history); the alarm's detail once one passed the threshold, else null. */
 async function brokenDetail(o: PromisedHoursCheck, kioskId: string, versions: HoursVersion[], unusable: Unusable[], promisedNow: number, now: number): Promise<string | null> {
   const from = Math.min(...unusable.map((u) => u.windowFrom));
-  const history = await o.db
-    .selectFrom('kiosk_history')
-    .select(['at', 'state', 'services'])
-    .where('kiosk_id', '=', kioskId)
-    .where('at', '>=', from - LOOKBACK_MS)
-    .where('at', '<=', now)
-    .orderBy('at')
-    .orderBy('id')
-    .execute();
-  const rows: StateRow[] = history.filter(isStateRow).map((r) => ({ at: Number(r.at), state: r.state, services: r.services ?? null }));
+  // the state the earliest window starts in (a quiet kiosk writes no rows for days), then the rows since
+  const [starts, history] = await Promise.all([
+    startingRows(o.db, { kioskId, anyState: true }, from),
+    o.db.selectFrom('kiosk_history').select(['at', 'state', 'services']).where('kiosk_id', '=', kioskId).where('at', '>=', from).where('at', '<=', now).orderBy('at').orderBy('id').execute(),
+  ]);
+  const rows: StateRow[] = [...starts, ...history].filter(isStateRow).map((r) => ({ at: Number(r.at), state: r.state, services: r.services ?? null }));
   const tz = timezoneOf(versions);
   const broken = unusable
     .map((u) => {
+      // back from now over the stretch not up inside this window; time before HQ heard of the kiosk is no part of it
       const segments = statusSegments(rows, u.service, u.windowFrom, now, [], o.parser);
       let since = now;
-      for (let i = segments.length - 1; i >= 0 && segments[i]!.state !== 'up'; i--) since = segments[i]!.from;
+      for (let i = segments.length - 1; i >= 0 && segments[i]!.state !== 'up' && segments[i]!.reason !== NO_DATA_YET; i--) since = segments[i]!.from;
       return { ...u, since };
     })
     .filter((u) => now - u.since > o.thresholdMs);

@@ -5,6 +5,7 @@
  */
 import type { AnalyticsQuery, AvailabilityReport, AvailabilityRow, KioskDay } from '../../../contracts/hq-analytics.ts';
 import type { HqDb } from '../db/open.ts';
+import { NO_PLACE } from '../first-time/report.ts';
 import { iso } from '../ids.ts';
 import type { HqLog } from '../log.ts';
 import { addCounted, computeKiosk, timesOf, zeroCounted, type ComputeContext, type Counted } from './compute.ts';
@@ -48,7 +49,7 @@ export async function availabilityReport(db: HqDb, q: AnalyticsQuery, o: ReportO
   const only = q.service as Service | undefined;
   const groups = new Map<string, Group>();
   for (const k of loaded.kiosks) {
-    const key = (q.groupBy === 'district' ? k.district : q.groupBy === 'site' ? k.site : k.id) ?? '';
+    const key = (q.groupBy === 'district' ? k.district : q.groupBy === 'site' ? k.site : k.id) ?? NO_PLACE;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, districts: new Set(), sites: new Set(), kiosks: 0, days: days.map(zeroCounted) }));
     g.kiosks++;

@@ -37,7 +37,7 @@ export async function startAvailabilityWatch(o: { db: HqDb; log: HqLog; flapWind
   const parser = new ServicesParser();
   const afterHours = new AfterHoursWatch({ db: o.db, log: o.log, flapWindowMs: o.flapWindowMs, hours, ...o.afterHours });
   const runId = await startHqRun(o.db, o.startedAt);
-  const broken = { db: o.db, log: o.log, flapWindowMs: o.flapWindowMs, thresholdMs: o.brokenAfterMs ?? DEFAULT_BROKEN_AFTER_MS, hours, parser };
+  const broken = { db: o.db, log: o.log, flapWindowMs: o.flapWindowMs, thresholdMs: o.brokenAfterMs ?? DEFAULT_BROKEN_AFTER_MS, hours, parser, quiet: new Map() };
   return {
     runId,
     async tick(now) {

@@ -100,7 +100,7 @@ export interface HistoryTable {
   state: string;
   lifecycle: string | null;
   detail: string | null;
-  /** JSON: the service usability at this row (kiosks.services); null: as the row before */
+  /** JSON: the service usability at this row (kiosks.services; `{}` when the kiosk did not say); null: as the row before (a row HQ wrote itself) */
   services?: string | null;
 }
 

@@ -106,7 +106,7 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
   };
   const history: HistoryTable[] = [];
   const addHistory = (kind: string, kioskAt: string | null, state: string, detail: string | null = null) =>
-    history.push({ id: sortableId(b.now), kiosk_id: b.kioskId, at: b.now, kiosk_at: kioskAt, kind, state, lifecycle: cur.lifecycle, detail, services: cur.services });
+    history.push({ id: sortableId(b.now), kiosk_id: b.kioskId, at: b.now, kiosk_at: kioskAt, kind, state, lifecycle: cur.lifecycle, detail, services: cur.services ?? '{}' });
 
   // any accepted request proves the kiosk is there: KIOSK_OFFLINE ends
   if (cur.offline === 1) {

@@ -1,6 +1,7 @@
 /**
  * HQ's own watch, every `intervalMs`: KIOSK_OFFLINE for a kiosk HQ has not heard from for
- * OFFLINE_AFTER_INTERVALS × its own heartbeat interval, commands past their expiry, old nonces.
+ * OFFLINE_AFTER_INTERVALS × its own heartbeat interval, commands past their expiry, old nonces,
+ * screenshots past their expiry (issue 10).
  *
  * No offline storm when HQ restarts: a kiosk's silence is counted from max(last seen, HQ started),
  * so after a restart every kiosk has one whole timeout to be heard from again. A kiosk HQ has

@@ -26,8 +26,9 @@ export const parseChannel = (input: NewChannel): ChannelInput => parseNotifyInpu
 const maskToken = (t: string): string => (t.length <= 8 ? '****' : `${t.slice(0, 4)}****${t.slice(-4)}`);
 
 /**
- * The URL as lists show it: the robot's token (query value or last path segment) masked, every
- * other query value too, no user info. What is left says which robot and host it is.
+ * The URL as lists show it: the robot's token (query value or Feishu's last path segment) masked,
+ * every other query value too, a webhook's path segments that look like tokens (8+ characters with a
+ * digit), no user info. What is left says which robot and host it is.
  */
 export function maskUrl(type: ChannelType, url: string): string {
   const u = new URL(url);
@@ -38,7 +39,7 @@ export function maskUrl(type: ChannelType, url: string): string {
   const segments = u.pathname.split('/');
   const last = segments.length - 1;
   const maskPath = type === 'feishu' || (type === 'webhook' && !isLoopbackUrl(u));
-  u.pathname = segments.map((s, i) => (maskPath && s.length >= 12 && (type === 'feishu' ? i === last : /\d/.test(s)) ? maskToken(s) : s)).join('/');
+  u.pathname = segments.map((s, i) => (maskPath && (type === 'feishu' ? i === last : s.length >= 8 && /\d/.test(s)) ? maskToken(s) : s)).join('/');
   return decodeURIComponent(u.toString());
 }
 

@@ -60,12 +60,12 @@ export class RobotReceiver {
   ) {}
 
   static async start(now: () => number = Date.now): Promise<RobotReceiver> {
-    let receiver!: RobotReceiver;
-    const server = createServer((req, res) => receiver.handle(req, res));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const addr = server.address();
     if (!addr || typeof addr === 'string') throw new Error('receiver: no port');
-    receiver = new RobotReceiver(server, `http://127.0.0.1:${addr.port}`, now);
+    const receiver = new RobotReceiver(server, `http://127.0.0.1:${addr.port}`, now);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => receiver.handle(req, res));
     return receiver;
   }
 

@@ -51,8 +51,9 @@ export async function clearAlarm(alarmId: string, comment: string): Promise<void
 /** the answer to a new command: at least its id and status */
 const IssuedSchema = CommandViewSchema.pick({ id: true, status: true });
 
-export async function sendCommand(kioskId: string, type: HqCommandType): Promise<z.infer<typeof IssuedSchema>> {
-  return (await postJson(`/api/v1/kiosks/${id(kioskId)}/commands`, { type }, IssuedSchema))!;
+/** `args`: the command's arguments (set-promised-hours' hours); `reason`: lock's and restart-app's */
+export async function sendCommand(kioskId: string, type: HqCommandType, more: { args?: Record<string, unknown>; reason?: string } = {}): Promise<z.infer<typeof IssuedSchema>> {
+  return (await postJson(`/api/v1/kiosks/${id(kioskId)}/commands`, { type, ...more }, IssuedSchema))!;
 }
 
 export const getCommand = (commandId: string, signal?: AbortSignal) => getJson(paths.command(commandId), CommandViewSchema, signal);

@@ -16,7 +16,8 @@ export const isFinished = (c: Pick<CommandView, 'status'>): boolean => RANK[c.st
 export interface Commands {
   /** tracked first (newest first), then the server's other recent commands */
   list: CommandView[];
-  send: (type: HqCommandType) => Promise<void>;
+  /** rejects with HQ's refusal (a 400 names the field) */
+  send: (type: HqCommandType, more?: { args?: Record<string, unknown>; reason?: string }) => Promise<void>;
   sending: HqCommandType | null;
 }
 
@@ -50,10 +51,10 @@ export function useCommands(kioskId: string, fromServer: CommandView[]): Command
   }, [pendingKey]);
 
   const send = useCallback(
-    async (type: HqCommandType) => {
+    async (type: HqCommandType, more: { args?: Record<string, unknown>; reason?: string } = {}) => {
       setSending(type);
       try {
-        const issued = await sendCommand(kioskId, type);
+        const issued = await sendCommand(kioskId, type, more);
         setTracked((list) => [{ id: issued.id, kioskId, type, status: issued.status, result: null }, ...list]);
       } finally {
         setSending(null);

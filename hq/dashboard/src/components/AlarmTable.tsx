@@ -1,7 +1,7 @@
 /**
  * Alarms as rows: severity, what it means, where, when (kiosk time and HQ time), how often, status,
  * who handled it, and acknowledge / clear. The row carries `data-alarm-id`, `data-alarm-code`,
- * `data-alarm-status`; its buttons `data-action="ack|clear"`.
+ * `data-alarm-status`; its buttons `data-action="ack|clear"`, and on a HELP_REQUESTED alarm `answer` (HelpAnswerDialog).
  */
 import { useState } from 'react';
 import type { Alarm } from '../../../../contracts/hq-api.ts';
@@ -12,6 +12,7 @@ import { href } from '../routing/hash.ts';
 import { useCanOperate } from '../session/Session.tsx';
 import { AlarmDialog, type AlarmAction } from './AlarmDialog.tsx';
 import { AlarmStatusBadge, SeverityBadge } from './badges.tsx';
+import { HelpAnswerDialog } from './HelpAnswerDialog.tsx';
 
 /** who acknowledged / cleared it, when, and what they wrote */
 function Handled({ alarm: a, now }: { alarm: Alarm; now: number }) {
@@ -33,6 +34,7 @@ export function AlarmTable({ alarms, showKiosk, onChanged, empty }: { alarms: Al
   const { t, locale } = useI18n();
   const canOperate = useCanOperate();
   const [open, setOpen] = useState<{ alarm: Alarm; action: AlarmAction } | null>(null);
+  const [helpOpen, setHelpOpen] = useState<Alarm | null>(null);
   const now = Date.now();
   return (
     <>
@@ -103,6 +105,11 @@ export function AlarmTable({ alarms, showKiosk, onChanged, empty }: { alarms: Al
                   </td>
                 ) : null}
                 <td className="actions">
+                  {a.code === 'HELP_REQUESTED' ? (
+                    <button type="button" className={`button small${active ? ' primary' : ''}`} data-action="answer" disabled={active && !canOperate} title={active && !canOperate ? t('role.viewerHint') : undefined} onClick={() => setHelpOpen(a)}>
+                      {t(active ? 'help.answer' : 'help.history')}
+                    </button>
+                  ) : null}
                   <button type="button" className="button small" data-action="ack" disabled={!canOperate || !unacked} title={canOperate ? undefined : t('role.viewerHint')} onClick={() => setOpen({ alarm: a, action: 'ack' })}>
                     {t('alarm.ack')}
                   </button>
@@ -117,6 +124,7 @@ export function AlarmTable({ alarms, showKiosk, onChanged, empty }: { alarms: Al
       </table>
       {alarms.length === 0 ? <div className="empty">{empty}</div> : null}
       {open ? <AlarmDialog alarm={open.alarm} action={open.action} onClose={() => setOpen(null)} onDone={onChanged} /> : null}
+      {helpOpen ? <HelpAnswerDialog alarm={helpOpen} onClose={() => setHelpOpen(null)} onDone={onChanged} /> : null}
     </>
   );
 }

@@ -92,9 +92,9 @@ export function AnalyticsFilters({ route, filters: f, today, kiosks, children }:
         </select>
       </label>
       {f.kioskId ? (
-        <span className="chip" data-filter="kioskId" data-kiosk-id={f.kioskId}>
+        <span className="an-chip" data-filter="kioskId" data-kiosk-id={f.kioskId}>
           {t('an.kiosk', { id: f.kioskId })}
-          <button type="button" className="chip-x" aria-label={t('an.dropKiosk')} title={t('an.dropKiosk')} onClick={() => set({ kioskId: null })}>
+          <button type="button" className="an-chip-x" aria-label={t('an.dropKiosk')} title={t('an.dropKiosk')} onClick={() => set({ kioskId: null })}>
             ×
           </button>
         </span>

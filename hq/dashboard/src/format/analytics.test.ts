@@ -16,6 +16,7 @@ import {
   hoursMinutes,
   hqNowFrom,
   isDay,
+  localiseInstants,
   pct,
   rangeEnding,
   sumTimes,
@@ -149,6 +150,13 @@ describe("a kiosk's own clock", () => {
     expect(zonedTime(start + 9 * H, 'Asia/Shanghai', '2026-06-09')).toBe('09:00');
     expect(zoneLabel('Asia/Shanghai', start)).toBe('Asia/Shanghai (GMT+8)');
   });
+  it("rewrites the instants in HQ's words in the kiosk's clock", () => {
+    const show = (ms: number) => zonedTime(ms, 'Asia/Shanghai', '2026-06-03');
+    expect(localiseInstants('since 2026-05-31T15:55:00.000Z', show)).toBe('since 05-31 23:55');
+    expect(localiseInstants('from 2026-06-03T02:00:00Z to 2026-06-03T10:30:00+08:00, twice', show)).toBe('from 10:00 to 10:30, twice');
+    expect(localiseInstants('no instant here 2026-06-03', show)).toBe('no instant here 2026-06-03');
+  });
+
   it('falls back to UTC for a zone the browser does not know', () => {
     expect(zonedClock(Date.parse('2026-06-09T13:05:00Z'), 'Mars/Olympus')).toBe('13:05');
   });

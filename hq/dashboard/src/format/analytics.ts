@@ -179,6 +179,16 @@ export function zonedTime(ms: number, timeZone: string, day: string): string {
   return d === day ? zonedClock(ms, timeZone) : `${d.slice(5)} ${zonedClock(ms, timeZone)}`;
 }
 
+const ISO_INSTANT = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})/g;
+
+/** HQ's words with the instants in them (`since 2026-05-31T15:55:00.000Z`) rewritten by `show` (the kiosk's clock) */
+export function localiseInstants(text: string, show: (ms: number) => string): string {
+  return text.replace(ISO_INSTANT, (iso) => {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? iso : show(ms);
+  });
+}
+
 /** `Asia/Shanghai (GMT+8)` */
 export function zoneLabel(timeZone: string, at: number): string {
   const offset = formatter(timeZone, 'offset')

@@ -5,6 +5,7 @@ const ACTIONS: Record<string, { zh: string; en: string }> = {
   logout: { zh: '退出登录', en: 'Signed out' },
   'alarm.ack': { zh: '确认告警', en: 'Acknowledged alarm' },
   'alarm.clear': { zh: '清除告警', en: 'Cleared alarm' },
+  'alarm.help-answer': { zh: '答复求助', en: 'Answered a help request' },
   'command.send': { zh: '发送指令', en: 'Sent command' },
   'kiosk.enroll': { zh: '登记自助机', en: 'Enrolled kiosk' },
   'kiosk.rotate-secret': { zh: '更换自助机密钥', en: 'Rotated kiosk secret' },

@@ -2,10 +2,12 @@
 import type { MessageKey } from './zh.ts';
 import { analyticsEn } from './analytics.ts';
 import { notifyEn } from './notify.ts';
+import { remoteHandsEn } from './remote-hands.ts';
 
 export const en: Record<MessageKey, string> = {
   ...analyticsEn,
   ...notifyEn,
+  ...remoteHandsEn,
   'app.title': 'Zizhu HQ Console',
   'app.subtitle': 'Self-service kiosk operations',
   'nav.fleet': 'Fleet',
@@ -110,6 +112,7 @@ export const en: Record<MessageKey, string> = {
   'command.lock': 'Lock',
   'command.unlock': 'Unlock',
   'command.reload-screen': 'Reload screen',
+  'command.help.answer': 'Answer to help',
   'command.queued': 'Queued',
   'command.delivered': 'Delivered',
   'command.succeeded': 'Succeeded',
@@ -150,6 +153,23 @@ export const en: Record<MessageKey, string> = {
   'dialog.comment': 'Comment (optional)',
   'dialog.commentHint': 'e.g. site staff asked to reload paper',
   'dialog.failed': 'Failed: {msg}',
+  'help.answer': 'Answer',
+  'help.title': 'Answer a help request',
+  'help.where': 'Where the person is',
+  'help.screen': 'Screen',
+  'help.step': 'Step',
+  'help.service': 'Service',
+  'help.noService': 'No service in progress',
+  'help.askedAt': 'asked {time}',
+  'help.requests': '{n} requests',
+  'help.text': 'Answer (shown on the kiosk screen)',
+  'help.textHint': 'e.g. Staff are on their way, please wait here.',
+  'help.count': '{n}/{max}',
+  'help.send': 'Send answer',
+  'help.handled': 'Mark handled',
+  'help.history': 'Answers',
+  'help.noAnswers': 'Not answered yet',
+  'help.noRequest': 'No help request found',
   'audit.none': 'No entries yet',
   'alarms.count': '{n} alarms',
   'audit.at': 'Time',

@@ -25,6 +25,10 @@ export const FAULT_TEXT: Record<FaultCode, { zh: string; en: string }> = {
   OUT_OF_HOURS_UNAVAILABLE: { zh: '承诺营业时间内不可用', en: 'Unavailable within promised hours' },
   KIOSK_OFFLINE: { zh: '终端离线（心跳中断）', en: 'Kiosk offline (missed heartbeats)' },
   CLOCK_SKEW: { zh: '终端时钟偏差超过 60 秒', en: 'Kiosk clock off by more than 60 s' },
+  PROMISED_HOURS_BROKEN: { zh: '承诺服务时段内不可用超时', en: 'Unavailable inside promised hours too long' },
+  AFTER_HOURS_UNUSED: { zh: '24 小时自助机夜间连续无人使用', en: 'Promises after-hours service but serves nobody then' },
+  HELP_REQUESTED: { zh: '现场求助', en: 'Help requested at the kiosk' },
+  SELF_TEST_FAILED: { zh: '开门自检未通过', en: 'Self-test not ready' },
 };
 
 /** a code this console does not know yet is shown as itself */

@@ -139,7 +139,7 @@ export const notifyEn: Record<keyof typeof notifyZh, string> = {
   'ch.col.channel': 'Channel',
   'ch.col.url': 'Address (masked)',
   'ch.col.route': 'Which alarms',
-  'ch.col.grouping': 'Wait / interval / repeat',
+  'ch.col.grouping': 'Timing',
   'ch.col.delivery': 'Delivery',
   'ch.col.actions': 'Actions',
   'ch.type.wecom': 'WeCom group robot',

@@ -1,10 +1,12 @@
 /** Every word the console says, zh-CN (the default). Placeholders: `{name}`. */
 import { analyticsZh } from './analytics.ts';
 import { notifyZh } from './notify.ts';
+import { remoteHandsZh } from './remote-hands.ts';
 
 export const zh = {
   ...analyticsZh,
   ...notifyZh,
+  ...remoteHandsZh,
   'app.title': '自助 HQ 控制台',
   'app.subtitle': '自助服务终端运维',
   'nav.fleet': '设备总览',
@@ -109,6 +111,7 @@ export const zh = {
   'command.lock': '锁定',
   'command.unlock': '解锁',
   'command.reload-screen': '刷新屏幕',
+  'command.help.answer': '答复求助',
   'command.queued': '排队中',
   'command.delivered': '已送达',
   'command.succeeded': '成功',
@@ -149,6 +152,24 @@ export const zh = {
   'dialog.comment': '备注（可选）',
   'dialog.commentHint': '例如：已通知网点人员更换纸卷',
   'dialog.failed': '操作失败：{msg}',
+  // 求助 (issue 10)
+  'help.answer': '答复',
+  'help.title': '答复求助',
+  'help.where': '求助位置',
+  'help.screen': '屏幕',
+  'help.step': '步骤',
+  'help.service': '业务',
+  'help.noService': '未在办理业务',
+  'help.askedAt': '{time} 求助',
+  'help.requests': '共 {n} 次求助',
+  'help.text': '答复内容（显示在自助机屏幕上）',
+  'help.textHint': '例如：工作人员马上到，请在原地稍候。',
+  'help.count': '{n}/{max}',
+  'help.send': '发送答复',
+  'help.handled': '标记为已处理',
+  'help.history': '答复记录',
+  'help.noAnswers': '尚未答复',
+  'help.noRequest': '没有找到求助记录',
   'audit.none': '暂无记录',
   'alarms.count': '{n} 条',
   'audit.at': '时间',

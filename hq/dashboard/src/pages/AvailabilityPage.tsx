@@ -7,12 +7,11 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { AvailabilityReportSchema, type AvailabilityReport, type AvailabilityRow } from '../../../../contracts/hq-analytics.ts';
 import { analyticsPaths } from '../api/endpoints.ts';
-import { usePoll } from '../api/usePoll.ts';
-import { useHqToday } from '../api/useHqToday.ts';
 import { AnalyticsFilters } from '../components/AnalyticsFilters.tsx';
+import { ReportPlaceholder, showsReport, TodayNote, useAnalyticsReport } from '../components/AnalyticsReport.tsx';
 import { AvailabilityTable, AvailabilityValue } from '../components/AvailabilityTable.tsx';
 import { Freshness, PageTitle } from '../components/PageTitle.tsx';
-import { ANALYTICS_POLL_MS, AVAILABILITY_BANDS, bandColour, calendarLayout, filtersFrom, hours, hoursMinutes, NO_DATA_COLOUR, NONE_COLOUR, pct, sumTimes, weekdayName, worstDays } from '../format/analytics.ts';
+import { AVAILABILITY_BANDS, bandColour, calendarLayout, hours, hoursMinutes, NO_DATA_COLOUR, NONE_COLOUR, pct, sumTimes, weekdayName, worstDays } from '../format/analytics.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { kioskDayHref, replaceParams, type Route } from '../routing/hash.ts';
 import '../analytics.css';
@@ -125,12 +124,8 @@ function Summary({ report, days, kioskId }: { report: AvailabilityReport; days: 
 
 export function AvailabilityPage({ route }: { route: Route }) {
   const { t } = useI18n();
-  const hq = useHqToday();
-  const f = hq.today ? filtersFrom(route.params, hq.today) : null;
-  const poll = usePoll(f ? analyticsPaths.availability(f) : null, AvailabilityReportSchema, ANALYTICS_POLL_MS);
-  const report = poll.data && poll.current ? poll.data : null;
-  const shown = report ?? poll.data;
-  const state = !f || (!report && !poll.error) ? 'loading' : poll.error && !report ? 'error' : report!.rows.length === 0 ? 'empty' : 'ready';
+  const r = useAnalyticsReport(route, analyticsPaths.availability, AvailabilityReportSchema);
+  const { hq, filters: f, poll, shown, state } = r;
 
   const selection = useMemo(() => {
     if (!shown || shown.rows.length === 0) return null;
@@ -142,8 +137,8 @@ export function AvailabilityPage({ route }: { route: Route }) {
 
   return (
     <div className="page" data-page="availability" data-state={state} data-from={f?.from} data-to={f?.to} data-group-by={f?.groupBy}>
-      <PageTitle title={t('nav.availability')} freshness={<Freshness updatedAt={poll.updatedAt} error={report ? poll.error : null} />}>
-        {hq.today ? <span className="muted small" data-today={hq.today}>{t(hq.fromHq ? 'an.today' : 'an.todayBrowser', { day: hq.today })}</span> : null}
+      <PageTitle title={t('nav.availability')} freshness={<Freshness updatedAt={poll.updatedAt} error={state === 'ready' || state === 'empty' ? poll.error : null} />}>
+        <TodayNote hq={hq} />
         {f ? (
           <a className="button small export" href={analyticsPaths.availabilityCsv(f)} download data-action="export-csv">
             {t('an.exportCsv')}
@@ -152,18 +147,8 @@ export function AvailabilityPage({ route }: { route: Route }) {
       </PageTitle>
       {f && hq.today ? <AnalyticsFilters route={route} filters={f} today={hq.today} kiosks={hq.kiosks} /> : null}
       <p className="explain">{t('av.explain')}</p>
-      {state === 'loading' && !shown ? <div className="card placeholder">{t('common.loading')}</div> : null}
-      {state === 'error' ? (
-        <div className="card placeholder error-text" data-error>
-          {t('common.error', { msg: poll.error!.message })}
-        </div>
-      ) : null}
-      {state === 'empty' ? (
-        <div className="card placeholder" data-empty>
-          {t('an.noData')}
-        </div>
-      ) : null}
-      {shown && selection && state !== 'error' && state !== 'empty' ? (
+      <ReportPlaceholder report={r} />
+      {shown && selection && showsReport(r) ? (
         <div className={state === 'loading' ? 'an-body reloading' : 'an-body'}>
           <div className="av-top">
             <section className="card av-calendar" data-section="calendar">

@@ -7,12 +7,11 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { FAILURE_REASONS, FirstTimeReportSchema } from '../../../../contracts/hq-analytics.ts';
 import { analyticsPaths } from '../api/endpoints.ts';
-import { usePoll } from '../api/usePoll.ts';
-import { useHqToday } from '../api/useHqToday.ts';
 import { AnalyticsFilters, serviceName } from '../components/AnalyticsFilters.tsx';
+import { ReportPlaceholder, showsReport, TodayNote, useAnalyticsReport } from '../components/AnalyticsReport.tsx';
 import { RateBar, FirstTimeTable } from '../components/FirstTimeTable.tsx';
 import { Freshness, PageTitle } from '../components/PageTitle.tsx';
-import { ANALYTICS_POLL_MS, dayCount, filtersFrom, pct } from '../format/analytics.ts';
+import { dayCount, pct } from '../format/analytics.ts';
 import { serviceTotals, type ServiceTotals } from '../format/first-time.ts';
 import { stepText } from '../i18n/analytics.ts';
 import { useI18n } from '../i18n/I18n.tsx';
@@ -66,6 +65,12 @@ function ServiceCard({ s, target }: { s: ServiceTotals; target: number }) {
                 <FunnelChart steps={s.funnel.map((f) => ({ ...f, name: stepText(f.step, locale) }))} label={name} />
               </Suspense>
               <table className="table steps">
+                <colgroup>
+                  <col />
+                  <col className="c-step-n" />
+                  <col className="c-step-n" />
+                  <col className="c-step-n" />
+                </colgroup>
                 <thead>
                   <tr>
                     <th>{t('ft.col.step')}</th>
@@ -111,33 +116,19 @@ function ServiceCard({ s, target }: { s: ServiceTotals; target: number }) {
 
 export function FirstTimePage({ route }: { route: Route }) {
   const { t } = useI18n();
-  const hq = useHqToday();
-  const f = hq.today ? filtersFrom(route.params, hq.today) : null;
-  const poll = usePoll(f ? analyticsPaths.firstTime(f) : null, FirstTimeReportSchema, ANALYTICS_POLL_MS);
-  const report = poll.data && poll.current ? poll.data : null;
-  const shown = report ?? poll.data;
-  const state = !f || (!report && !poll.error) ? 'loading' : poll.error && !report ? 'error' : report!.rows.length === 0 ? 'empty' : 'ready';
+  const r = useAnalyticsReport(route, analyticsPaths.firstTime, FirstTimeReportSchema);
+  const { hq, filters: f, poll, shown, state } = r;
   const services = useMemo(() => (shown ? serviceTotals(shown.rows) : []), [shown]);
 
   return (
     <div className="page" data-page="first-time" data-state={state} data-from={f?.from} data-to={f?.to} data-group-by={f?.groupBy}>
-      <PageTitle title={t('nav.firstTime')} freshness={<Freshness updatedAt={poll.updatedAt} error={report ? poll.error : null} />}>
-        {hq.today ? <span className="muted small" data-today={hq.today}>{t(hq.fromHq ? 'an.today' : 'an.todayBrowser', { day: hq.today })}</span> : null}
+      <PageTitle title={t('nav.firstTime')} freshness={<Freshness updatedAt={poll.updatedAt} error={state === 'ready' || state === 'empty' ? poll.error : null} />}>
+        <TodayNote hq={hq} />
       </PageTitle>
       {f && hq.today ? <AnalyticsFilters route={route} filters={f} today={hq.today} kiosks={hq.kiosks} /> : null}
       <p className="explain">{t('ft.explain')}</p>
-      {state === 'loading' && !shown ? <div className="card placeholder">{t('common.loading')}</div> : null}
-      {state === 'error' ? (
-        <div className="card placeholder error-text" data-error>
-          {t('common.error', { msg: poll.error!.message })}
-        </div>
-      ) : null}
-      {state === 'empty' ? (
-        <div className="card placeholder" data-empty>
-          {t('an.noData')}
-        </div>
-      ) : null}
-      {shown && state !== 'error' && state !== 'empty' && shown.rows.length > 0 ? (
+      <ReportPlaceholder report={r} />
+      {shown && showsReport(r) && shown.rows.length > 0 ? (
         <div className={state === 'loading' ? 'an-body reloading' : 'an-body'}>
           <div className="ft-services">
             {services.map((s) => (

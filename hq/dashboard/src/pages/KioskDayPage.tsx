@@ -11,7 +11,7 @@ import { usePoll } from '../api/usePoll.ts';
 import { serviceName } from '../components/AnalyticsFilters.tsx';
 import { DayBands, SegmentLegend } from '../components/DayBands.tsx';
 import { Freshness, PageTitle } from '../components/PageTitle.tsx';
-import { addDays, ANALYTICS_POLL_MS, weekdayName, zoneLabel, zonedTime } from '../format/analytics.ts';
+import { addDays, ANALYTICS_POLL_MS, localiseInstants, weekdayName, zoneLabel, zonedTime } from '../format/analytics.ts';
 import { faultText } from '../i18n/faults.ts';
 import { useI18n, type Translate } from '../i18n/I18n.tsx';
 import { href, kioskDayHref } from '../routing/hash.ts';
@@ -45,7 +45,7 @@ function Lists({ day }: { day: KioskDay }) {
                 <span className="num day-time">{at(s.at)}</span>
                 <span className={`badge state-${s.state}`}>{stateText(s.state, t)}</span>
                 <span className="muted ellipsis" title={s.detail ?? ''}>
-                  {s.detail ?? ''}
+                  {s.detail ? localiseInstants(s.detail, at) : ''}
                 </span>
               </li>
             ))}

@@ -12,6 +12,7 @@ import { KioskAvailability } from '../components/KioskAvailability.tsx';
 import { LinkPanel } from '../components/LinkPanel.tsx';
 import { Freshness, PageTitle } from '../components/PageTitle.tsx';
 import { SessionsPanel } from '../components/SessionsPanel.tsx';
+import { SelfTestPanel } from '../components/SelfTestPanel.tsx';
 import { alarmOrder, isActive } from '../format/alarms.ts';
 import { healthOf } from '../format/health.ts';
 import { timelineHeight } from '../format/timeline.ts';
@@ -69,6 +70,10 @@ export function KioskPage({ kioskId }: { kioskId: string }) {
             <h2>{t('kiosk.devices')}</h2>
             <DevicesPanel devices={k.devices} />
           </section>
+          <section className="card" data-section="self-test">
+            <h2>{t('selfTest.title')}</h2>
+            <SelfTestPanel selfTest={k.selfTest} />
+          </section>
           <section className="card" data-section="alarms">
             <h2>
               {t('kiosk.alarms')} <span className="h2-count num">{active.length}</span>
@@ -89,7 +94,7 @@ export function KioskPage({ kioskId }: { kioskId: string }) {
         <div className="kiosk-side">
           <section className="card" data-section="commands">
             <h2>{t('kiosk.commands')}</h2>
-            <CommandPanel kioskId={k.id} commands={k.commands} />
+            <CommandPanel kioskId={k.id} commands={k.commands} hoursVersion={k.hoursVersion ?? null} />
           </section>
           <section className="card">
             <h2>{t('kiosk.link')}</h2>
