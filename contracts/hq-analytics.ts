@@ -136,6 +136,8 @@ export const FirstTimeRowSchema = z.object({
   failed: z.record(FailureReasonSchema, z.number().int().nonnegative()),
   /** people who completed on a later try within 30 minutes at the same kiosk (their first try counts as failed) */
   completedOnRetry: z.number().int().nonnegative(),
+  /** first tries (a retry within 30 minutes at the same kiosk is none): the rate's denominator, so groups add up exactly */
+  firstTries: z.number().int().nonnegative(),
   /** first tries that completed / first tries; null with no sessions */
   firstTimeSuccessRate: z.number().min(0).max(1).nullable(),
   /** how many sessions reached each step, in the flow's order (the funnel) */

@@ -5,6 +5,8 @@
  */
 import type { FaultCode } from '../../contracts/faults.ts';
 import type { FailureReason } from '../../contracts/hq-analytics.ts';
+import type { HqEventPayload } from '../../contracts/hq.ts';
+import { hoursVersion } from '../../contracts/hours-version.ts';
 import type { KioskKind } from './places.ts';
 
 export type FaultSource = 'idReader' | 'printer' | 'scanner' | 'screen';
@@ -40,6 +42,12 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 export const DEVICES_OF: Record<KioskKind, readonly DeviceName[]> = {
   'gov-24h': ['idReader', 'printer'],
   hospital: ['idReader', 'printer', 'scanner'],
+};
+
+/** what each kind's one service needs working (a blocking fault there makes it unusable): a hospital's registration is paid by a code on screen, no scanner needed */
+export const SERVICE_NEEDS: Record<KioskKind, readonly FaultSource[]> = {
+  'gov-24h': ['idReader', 'printer', 'screen'],
+  hospital: ['idReader', 'printer', 'screen'],
 };
 
 const kindsFor = (kind: KioskKind): readonly FaultKind[] => FAULT_KINDS.filter((f) => f.device === 'screen' || DEVICES_OF[kind].includes(f.device));
@@ -125,3 +133,18 @@ export function hoursAt(kind: KioskKind, at: number): { open: boolean; nextChang
   if (intoDay < HOSPITAL_CLOSES_MS) return { open: true, nextChangeAt: midnight + HOSPITAL_CLOSES_MS };
   return { open: false, nextChangeAt: midnight + DAY_MS + HOSPITAL_OPENS_MS };
 }
+
+const TZ = 'Asia/Shanghai';
+const hhmm = (ms: number): string => `${String(Math.floor(ms / 3_600_000)).padStart(2, '0')}:${String(Math.floor(ms / 60_000) % 60).padStart(2, '0')}`;
+
+/** `hours.config` as a kiosk with these hours reports it (runtime/hq-link/hours-report.ts: the config's input form, its version) */
+function hoursReport(weekly: unknown, services: HqEventPayload<'hours.config'>['services']): HqEventPayload<'hours.config'> {
+  const promisedHours = { timezone: TZ, weekly, exceptions: [] };
+  return { version: hoursVersion({ promisedHours, services }), timezone: TZ, promisedHours, services };
+}
+
+/** What each kind says its promised hours are, once at every start: gov-24h kiosks 24/7, hospital halls the same hours `hoursAt` keeps, every day. */
+export const HOURS_REPORT: Record<KioskKind, HqEventPayload<'hours.config'>> = {
+  'gov-24h': hoursReport('24/7', { providentFundStatement: null }),
+  hospital: hoursReport(Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [`${hhmm(HOSPITAL_OPENS_MS)}-${hhmm(HOSPITAL_CLOSES_MS)}`]])), { hospitalRegistration: null }),
+};

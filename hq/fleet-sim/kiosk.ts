@@ -8,7 +8,7 @@ import { FAULT_SEVERITY } from '../../contracts/faults.ts';
 import type { KioskStatusName } from '../../contracts/bridge.ts';
 import { HqCommandSchema, type DeviceHealth, type HqEvent, type HqEventPayload, type HqEventType, type LockoutReason } from '../../contracts/hq.ts';
 import { stepsUpTo } from '../../contracts/session-funnel.ts';
-import { DEVICES_OF, HOSPITAL_HOURS, RETRY_CHANCE, SESSION_ENDS, faultKindsFor, hoursAt, pickWeighted, type FaultKind, type SessionEnd } from './catalogue.ts';
+import { DEVICES_OF, HOSPITAL_HOURS, HOURS_REPORT, RETRY_CHANCE, SERVICE_NEEDS, SESSION_ENDS, faultKindsFor, hoursAt, pickWeighted, type FaultKind, type SessionEnd } from './catalogue.ts';
 import type { KioskKind, KioskPlan } from './places.ts';
 import type { Rng } from './random.ts';
 
@@ -49,6 +49,8 @@ export class SimKiosk {
   private hours: { open: boolean; nextChangeAt: string | null } = { open: true, nextChangeAt: null };
   private faults: ActiveFault[] = [];
   private devices: Partial<Record<'idReader' | 'printer' | 'scanner', DeviceHealth>> | null = null;
+  /** the heartbeat's service usability, made again only when a fault or the lock changes */
+  private services: HqEventPayload<'heartbeat'>['services'] | null = null;
   private nextFaultAt = Infinity;
   private nextSessionAt = Infinity;
   private sessions = 0;
@@ -68,11 +70,12 @@ export class SimKiosk {
     this.sessionEnds = SESSION_ENDS[this.kind].map((e) => (e.failure ? { ...e, weight: e.weight * trouble } : e));
   }
 
-  /** the agent starts: `agent.started`, and a schedule lockout if it boots out of hours */
+  /** the agent starts: `agent.started` and its promised hours (`hours.config`), and a schedule lockout if it boots out of hours */
   start(now: number): void {
     this.started = true;
     this.setHours(now);
     this.push('agent.started', { uncleanPreviousRun: this.rng.next() < 0.02, version: SIM_VERSION, heartbeatSeconds: this.o.heartbeatSeconds }, now);
+    this.push('hours.config', HOURS_REPORT[this.kind], now);
     this.nextFaultAt = now + this.rng.exp(this.o.faultsPerHour / HOUR);
     this.nextSessionAt = now + this.rng.exp(this.o.sessionsPerHour / HOUR);
     this.updateLifecycle(now);
@@ -103,6 +106,7 @@ export class SimKiosk {
 
   heartbeat(now: number): void {
     this.devices ??= this.deviceHealth();
+    this.services ??= this.usability();
     this.push(
       'heartbeat',
       {
@@ -113,6 +117,7 @@ export class SimKiosk {
         outboxBacklog: this.pending.length,
         clock: iso(now),
         intervalSeconds: this.o.heartbeatSeconds,
+        services: this.services,
       },
       now,
     );
@@ -131,6 +136,7 @@ export class SimKiosk {
       const c = parsed.data;
       if (c.type === 'lock') this.locked = true;
       if (c.type === 'unlock') this.locked = false;
+      this.services = null;
       const detail = c.type === 'lock' ? 'locked: no new sessions until unlocked' : c.type === 'unlock' ? 'unlocked' : 'screen reloaded';
       this.push('command.result', { commandId: c.id, type: c.type, status: 'succeeded', detail }, now);
       this.updateLifecycle(now);
@@ -160,12 +166,14 @@ export class SimKiosk {
     if (this.faults.some((f) => f.kind.code === kind.code)) return; // already active: one alarm per code
     this.faults.push({ kind, clearAt: at + this.rng.between(kind.lastsMs[0], kind.lastsMs[1]) });
     this.devices = null;
+    this.services = null;
     this.push('fault.raised', this.faultPayload(kind), at);
   }
 
   private clearFault(fault: ActiveFault, at: number): void {
     this.faults.splice(this.faults.indexOf(fault), 1);
     this.devices = null;
+    this.services = null;
     this.push('fault.cleared', this.faultPayload(fault.kind), at);
   }
 
@@ -227,6 +235,13 @@ export class SimKiosk {
   /** a black screen or a dead ID reader stops every service; a gov kiosk's one service also needs its printer */
   private stopsService(k: FaultKind): boolean {
     return k.device === 'screen' || k.device === 'idReader' || this.kind === 'gov-24h';
+  }
+
+  /** its one service usable or not, its hours aside (as a kiosk reports it): not while locked from HQ or while a device it needs has a blocking fault */
+  private usability(): HqEventPayload<'heartbeat'>['services'] {
+    const fault = this.faults.find((f) => f.kind.blocking && SERVICE_NEEDS[this.kind].includes(f.kind.device));
+    const reason = this.locked ? LOCKOUT_DETAIL.remote : fault?.kind.detail;
+    return { [SERVICE[this.kind]]: reason === undefined ? { usable: true } : { usable: false, reason: reason.slice(0, 80) } };
   }
 
   private deviceHealth(): Partial<Record<'idReader' | 'printer' | 'scanner', DeviceHealth>> {

@@ -2,7 +2,7 @@
  * The kiosk tells HQ the promised hours it keeps: one `hours.config` event in the outbox, with the
  * hours in the config's input form ("07:00-20:00", `closed: true`…) so HQ checks them with the same
  * schema, and `version`, the first 12 hex digits of the SHA-256 of their canonical JSON (keys
- * sorted): equal hours, equal version, on every kiosk.
+ * sorted; contracts/hours-version.ts): equal hours, equal version, on every kiosk.
  *
  * Who calls `reportPromisedHours(outbox, config)`:
  * - the agent, right after `agent.started`, at every start (runtime/agent.ts);
@@ -10,8 +10,8 @@
  * `config` is anything with the kiosk config's (parsed) `promisedHours` and `services`; the return
  * value is the payload journaled, `.version` included. It throws only if the journal cannot write.
  */
-import { createHash } from 'node:crypto';
 import type { HqEventPayload } from '../../contracts/hq.ts';
+import { hoursVersion } from '../../contracts/hours-version.ts';
 import { WEEKDAYS, type KioskConfig, type TimeRange } from '../../kiosk-config/schema.ts';
 import type { Outbox } from '../journal/outbox.ts';
 
@@ -30,17 +30,8 @@ export function hoursInput(h: Hours): Record<string, unknown> {
   return { weekly, exceptions };
 }
 
-/** JSON with every object's keys sorted: one text for equal values. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object')
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
+/** JSON with every object's keys sorted (the version is a hash of it): contracts/hours-version.ts */
+export { canonicalJson } from '../../contracts/hours-version.ts';
 
 /** What `hours.config` says for `config`. */
 export function promisedHoursReport(config: Pick<KioskConfig, 'promisedHours' | 'services'>): HoursReport {
@@ -50,7 +41,7 @@ export function promisedHoursReport(config: Pick<KioskConfig, 'promisedHours' | 
     const svc = config.services[s] as { hours?: Hours } | undefined;
     if (svc) services[s] = svc.hours ? hoursInput(svc.hours) : null;
   }
-  const version = createHash('sha256').update(canonicalJson({ promisedHours, services })).digest('hex').slice(0, 12);
+  const version = hoursVersion({ promisedHours, services });
   return { version, timezone: config.promisedHours.timezone, promisedHours, services };
 }
 

@@ -106,6 +106,8 @@ export const EXPECTED_FIRST_TIME = {
   /** provident fund over both kiosks: sessions reaching each step */
   pfFunnel: { identifying: 7, choosingPeriod: 6, fetching: 5, preview: 5, printing: 5 },
   pfFailed: { device: 1, timeout: 1, cancelled: 1, 'back-office': 0, payment: 0 },
+  /** provident fund over both kiosks: 6 first tries (A's 4, B's 2), 3 completed — HQ's counts add up exactly */
+  pfRate: '50.0%',
   /** by district: 福田区 has 6 first tries of which 3 completed */
   districts: [
     { key: '福田区', service: 'providentFundStatement', rate: '50.0%' },

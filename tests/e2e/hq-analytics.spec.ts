@@ -227,6 +227,9 @@ test('first-time success: a funnel per service, the rate against 90 %, failures 
   expect(await pf.locator('[data-funnel-step]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-funnel-step')))).toEqual(Object.keys(EXPECTED_FIRST_TIME.pfFunnel));
   for (const [reason, n] of Object.entries(EXPECTED_FIRST_TIME.pfFailed)) await expect(pf.locator(`[data-failure="${reason}"]`)).toHaveAttribute('data-count', String(n));
   await expect(pf.locator('[data-stat="on-retry"] .big-value')).toHaveText('1');
+  // two kiosks' rows, summed by their first tries: exact, no estimate
+  await expect(pf.locator('[data-stat="rate"] .rate b')).toHaveText(EXPECTED_FIRST_TIME.pfRate);
+  await expect(pf).not.toContainText('≈');
   await expect(pf).toContainText('目标 90%');
   await expect(page.locator('section[data-service="hospitalRegistration"] [data-stat="rate"]')).toContainText('66.6%');
   await shot(page, 'first-time');
@@ -237,9 +240,8 @@ test('first-time success: a funnel per service, the rate against 90 %, failures 
     await expect(rows(page).nth(i)).toHaveAttribute('data-row-key', d.key);
     await expect(rows(page).nth(i).locator('td').nth(4)).toContainText(d.rate);
   }
-  // one group per service now: the service's rate is HQ's own, not an approximation
-  await expect(pf).toHaveAttribute('data-approximate', 'false');
-  await expect(pf.locator('[data-stat="rate"]')).toContainText('50.0%');
+  // one group per service now: the same rate
+  await expect(pf.locator('[data-stat="rate"] .rate b')).toHaveText(EXPECTED_FIRST_TIME.pfRate);
   expect(errors).toEqual([]);
   await page.context().close();
 });

@@ -12,6 +12,7 @@ import { AvailabilityReportSchema, KioskDaySchema, type AvailabilityReport } fro
 import { AlarmListSchema, KioskDetailSchema } from '../../../contracts/hq-api.ts';
 import type { HqEventPayload } from '../../../contracts/hq.ts';
 import { testHq, type TestHq } from '../test-hq.ts';
+import { sortableId } from '../ids.ts';
 import { ManualClock, type IngestKiosk } from '../testing.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -285,6 +286,67 @@ describe('PROMISED_HOURS_BROKEN', () => {
     await t.hq.monitor.tick();
     expect((await alarmsOf('SZ-NS-0001', 'PROMISED_HOURS_BROKEN'))[0]!.status).toBe('cleared-unack');
     expect((await alarmsOf('SZ-FT-0003', 'PROMISED_HOURS_BROKEN'))[0]!.status).toBe('active-unack');
+  });
+});
+
+describe('what the rows before a range or a window say', () => {
+  it('a day has the same numbers whatever range it is asked in, when the rows before it do not repeat the service usability', async () => {
+    const clock = new ManualClock(at('2026-06-01T00:00:00'));
+    await startHq(clock);
+    const a = await t.kiosk('SZ-FT-0001');
+    await started(a);
+    // Wednesday 10:00: out of paper, the statement service unusable from then on
+    clock.t = at('2026-06-03T10:00:00');
+    await beat(a, { lifecycle: 'degraded', services: { providentFundStatement: { usable: false, reason: 'printer out of paper' } } });
+    // later rows that do not say the usability again (null: as the row before), as an earlier HQ wrote them
+    for (const local of ['2026-06-05T12:00:00', '2026-06-06T12:00:00'])
+      await t.hq.db
+        .insertInto('kiosk_history')
+        .values({ id: sortableId(at(local)), kiosk_id: 'SZ-FT-0001', at: at(local), kiosk_at: null, kind: 'heartbeat', state: 'degraded', lifecycle: 'degraded', detail: 'devices changed', services: null })
+        .execute();
+    clock.t = at('2026-06-08T00:00:00');
+    const wide = (await report('from=2026-06-01&to=2026-06-07')).rows[0]!.days.find((d) => d.day === '2026-06-07')!;
+    const narrow = (await report('from=2026-06-07&to=2026-06-07')).rows[0]!.days[0]!;
+    expect(narrow).toEqual(wide);
+    // down all day: the paper never came back
+    expect(narrow).toMatchObject({ day: '2026-06-07', promisedMs: 24 * H, upMs: 0, downMs: 24 * H, noDataMs: 0, availability: 0 });
+    const day = KioskDaySchema.parse((await get('/api/v1/kiosks/SZ-FT-0001/day/2026-06-07')).json());
+    expect(day.services[0]!.times).toMatchObject({ upMs: 0, downMs: 24 * H });
+    expect(day.services[0]!.segments).toEqual([{ from: at('2026-06-07T00:00:00'), to: at('2026-06-08T00:00:00'), state: 'down', reason: 'printer out of paper' }]);
+  });
+
+  it('PROMISED_HOURS_BROKEN says since when the current stretch inside promised hours began, however quiet the kiosk was before', async () => {
+    const clock = new ManualClock(at('2026-06-01T08:00:00'));
+    await startHq(clock);
+    const allDay = await t.kiosk('SZ-FT-0004');
+    const office = await t.kiosk('SZ-NS-0002');
+    await Promise.all([started(allDay), started(office, WEEKDAY_HOURS)]);
+    // days of heartbeats that change nothing: no history rows
+    for (const d of ['2026-06-02', '2026-06-03', '2026-06-04']) {
+      clock.t = at(`${d}T12:00:00`);
+      await Promise.all([beat(allDay), beat(office)]);
+    }
+    // the office kiosk is locked on Thursday 16:50 and stays so overnight: Friday's stretch starts when its hours open
+    clock.t = at('2026-06-04T16:50:00');
+    await status(office, 'remoteLocked', 'inService');
+    clock.t = at('2026-06-05T09:16:00');
+    await Promise.all([beat(allDay), beat(office, { lifecycle: 'remoteLocked' })]);
+    await t.hq.monitor.tick();
+    expect((await alarmsOf('SZ-NS-0002', 'PROMISED_HOURS_BROKEN'))[0]!.detail).toBe(`every service unusable inside its promised hours since 2026-06-05 09:00 ${TZ} (16 min): locked`);
+    // the 24-hour kiosk, quiet for four days, is locked at 20:10; a kiosk first heard of at 20:10 comes up locked
+    clock.t = at('2026-06-05T20:10:00');
+    await status(allDay, 'remoteLocked', 'inService');
+    const fresh = await t.kiosk('SZ-FT-0005');
+    await send(fresh, [
+      fresh.event('agent.started', { uncleanPreviousRun: false, version: '1.0.0', heartbeatSeconds: 30 }),
+      fresh.event('hours.config', GOV_24H),
+      fresh.heartbeat({ lifecycle: 'remoteLocked' }),
+    ]);
+    clock.t = at('2026-06-05T20:26:00');
+    await Promise.all([beat(allDay, { lifecycle: 'remoteLocked' }), beat(office, { lifecycle: 'remoteLocked' }), beat(fresh, { lifecycle: 'remoteLocked' })]);
+    await t.hq.monitor.tick();
+    for (const id of ['SZ-FT-0004', 'SZ-FT-0005'])
+      expect((await alarmsOf(id, 'PROMISED_HOURS_BROKEN'))[0]!.detail, id).toBe(`every service unusable inside its promised hours since 2026-06-05 20:10 ${TZ} (16 min): locked`);
   });
 });
 

@@ -22,7 +22,7 @@ import { covers, loadVersions, startingRows, type HoursParser } from './load.ts'
 import { localText } from './local-time.ts';
 import { promisedSpans, type HoursVersion, type Service } from './promised.ts';
 import { spanAt, type Span } from './spans.ts';
-import { isStateRow, NO_DATA_YET, statusSegments, usabilityOf, type ServicesParser, type StateRow } from './timeline.ts';
+import { isStateRow, statusSegments, usabilityOf, type ServicesParser, type StateRow } from './timeline.ts';
 
 export const DEFAULT_BROKEN_AFTER_MS = 15 * 60_000;
 const CODE = FaultCode.PROMISED_HOURS_BROKEN;
@@ -130,10 +130,10 @@ async function brokenDetail(o: PromisedHoursCheck, kioskId: string, versions: Ho
   const tz = timezoneOf(versions);
   const broken = unusable
     .map((u) => {
-      // back from now over the stretch not up inside this window; time before HQ heard of the kiosk is no part of it
+      // back from now over the stretch not up inside this window, from the state the window started in
       const segments = statusSegments(rows, u.service, u.windowFrom, now, [], o.parser);
       let since = now;
-      for (let i = segments.length - 1; i >= 0 && segments[i]!.state !== 'up' && segments[i]!.reason !== NO_DATA_YET; i--) since = segments[i]!.from;
+      for (let i = segments.length - 1; i >= 0 && segments[i]!.state !== 'up'; i--) since = segments[i]!.from;
       return { ...u, since };
     })
     .filter((u) => now - u.since > o.thresholdMs);

@@ -109,7 +109,7 @@ describe('first-time success: the 30-minute rule', () => {
     const row = r.rows[0]!;
     expect(row).toMatchObject({ key: 'K-GOV', service: 'providentFundStatement', district: '江岸区', site: '市民之家' });
     // 8 sessions; 4 completed (P1's retry, P2's second first try, P3 twice)
-    expect(row).toMatchObject({ started: 8, completed: 4, abandoned: 4, completedOnRetry: 1 });
+    expect(row).toMatchObject({ started: 8, completed: 4, abandoned: 4, completedOnRetry: 1, firstTries: 6 });
     expect(row.failed).toEqual({ device: 1, 'back-office': 1, payment: 0, timeout: 1, cancelled: 1 });
     // first tries: P1's 10:00 (failed), P2's 11:00 (failed) and 11:35 (31 min later: completed), the timeout, P3's 13:00 (completed), the old kiosk's cancel
     expect(row.firstTimeSuccessRate).toBeCloseTo(2 / 6, 10);
@@ -141,7 +141,7 @@ describe('first-time success: the 30-minute rule', () => {
     ]);
     const row = (await report('from=2026-06-10&to=2026-06-10')).rows[0]!;
     // the second started exactly 30 min after the first ended: a retry; the third 1 ms later than that: a first try
-    expect(row).toMatchObject({ started: 3, completed: 2, completedOnRetry: 1 });
+    expect(row).toMatchObject({ started: 3, completed: 2, completedOnRetry: 1, firstTries: 2 });
     expect(row.firstTimeSuccessRate).toBe(1 / 2);
   });
 
@@ -155,10 +155,10 @@ describe('first-time success: the 30-minute rule', () => {
     await accepted(qk, [ended(qk, { end: day10('15:00'), person: P1, failure: null, lastStep: 'session.flow.takingReceipt', steps: PF })]);
 
     const byDistrict = await report('from=2026-06-10&to=2026-06-10&groupBy=district');
-    expect(byDistrict.rows.map((r) => [r.key, r.service, r.district, r.site, r.started, r.firstTimeSuccessRate])).toEqual([
-      ['江岸区', 'providentFundStatement', '江岸区', null, 7, 2 / 5],
-      ['江岸区', 'hospitalRegistration', '江岸区', null, 3, 1 / 2],
-      ['硚口区', 'providentFundStatement', '硚口区', null, 1, 1],
+    expect(byDistrict.rows.map((r) => [r.key, r.service, r.district, r.site, r.started, r.firstTries, r.firstTimeSuccessRate])).toEqual([
+      ['江岸区', 'providentFundStatement', '江岸区', null, 7, 5, 2 / 5],
+      ['江岸区', 'hospitalRegistration', '江岸区', null, 3, 2, 1 / 2],
+      ['硚口区', 'providentFundStatement', '硚口区', null, 1, 1, 1],
     ]);
     const hospRow = rowOf(byDistrict.rows, '江岸区', 'hospitalRegistration');
     expect(hospRow).toMatchObject({ completed: 2, completedOnRetry: 1, failed: { device: 0, 'back-office': 0, payment: 1, timeout: 0, cancelled: 0 } });

@@ -109,6 +109,7 @@ export class RowCounts {
       abandoned: this.started - this.completed,
       failed: { ...this.failed },
       completedOnRetry: this.retriedOk,
+      firstTries: this.firstTries,
       firstTimeSuccessRate: this.firstTries === 0 ? null : this.firstCompleted / this.firstTries,
       funnel: [...this.reached].map(([step, reached]) => ({ step, reached })),
       abandonedAt: [...this.abandonedAt]

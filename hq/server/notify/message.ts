@@ -4,12 +4,19 @@
  * district, address), since when, how many (alarms in the group, each one's count), and a link to
  * each kiosk in the console. The robots' codecs (codecs/) turn it into their own bodies.
  */
+import { faultName } from '../../../contracts/fault-text.ts';
 import type { AlarmSeverity } from '../../../contracts/faults.ts';
 import { severityRank, type NotifiedAlarm, type NotifyMessage } from '../../../contracts/hq-notify.ts';
 import { iso } from '../ids.ts';
 
 /** how the ops chat names a severity (as the console does) */
 export const SEVERITY_ZH: Record<AlarmSeverity, string> = { critical: '紧急', major: '严重', minor: '一般', warning: '提示' };
+
+/** how the ops chat names a fault, as the console does and with its code: `打印机缺纸 (PRINTER_PAPER_OUT)`; a code HQ has no name for as itself */
+export function faultLabel(code: string): string {
+  const name = faultName(code);
+  return name === code ? code : `${name} (${code})`;
+}
 
 /** The kiosk in the console (hash route of hq/dashboard). */
 export const kioskLink = (publicUrl: string, kioskId: string): string => `${publicUrl.replace(/\/+$/, '')}/#/kiosks/${encodeURIComponent(kioskId)}`;

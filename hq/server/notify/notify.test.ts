@@ -93,7 +93,7 @@ describe('each robot gets its own exact body and signature', () => {
     const hook = checkRobotRequest(rx!.of('webhook')[0]!, 'webhook-hmac-key', clock.now());
     for (const text of [wecom, ding, feishu]) {
       expect(text).toContain('【严重】江岸区 市民之家：1 条告警');
-      expect(text).toContain('PRINTER_PAPER_OUT');
+      expect(text).toContain('打印机缺纸 (PRINTER_PAPER_OUT)** · 自助机 K-A1');
       expect(text).toContain('自助机 K-A1');
       expect(text).toContain('地点：江岸区 · 市民之家 · 沿江大道 188 号一楼');
       expect(text).toContain('开始：06-10 12:00:00，已持续 5 分钟 · 共 2 次');
@@ -114,6 +114,10 @@ describe('each robot gets its own exact body and signature', () => {
     expect((await listChannels(hq!.db)).map((c) => [c.type, c.lastDeliveryAt, c.pending, c.lastError]).sort()).toEqual(
       ['dingtalk', 'feishu', 'webhook', 'wecom'].map((t) => [t, new Date(clock.now()).toISOString(), 0, null]),
     );
+    // resolved, a group interval on: named the same way
+    await clear(k, FaultCode.PRINTER_PAPER_OUT);
+    await at(5 * MIN);
+    expect(texts(rx!.of('wecom')).at(-1)).toContain('**[已恢复] 打印机缺纸 (PRINTER_PAPER_OUT)** · 自助机 K-A1');
   });
 
   it('without a secret nothing is signed; a WeCom message stays within 4096 bytes, saying how many it left out', async () => {
@@ -127,7 +131,7 @@ describe('each robot gets its own exact body and signature', () => {
     const [wecom] = texts(rx!.of('wecom'));
     expect(Buffer.byteLength(wecom!, 'utf8')).toBeLessThanOrEqual(4096);
     expect(wecom).toContain('江汉区 同济医院门诊楼：40 条告警');
-    const listed = (wecom!.match(/SCREEN_BLACK\*\* · 自助机 K-BIG-/g) ?? []).length;
+    const listed = (wecom!.match(/屏幕黑屏 \(SCREEN_BLACK\)\*\* · 自助机 K-BIG-/g) ?? []).length;
     expect(listed).toBeGreaterThan(5);
     expect(wecom).toContain(`…另有 ${40 - listed} 条未列出，见控制台`);
   });

@@ -183,6 +183,7 @@ describe('first-time success per service', () => {
     abandoned: 0,
     failed: { device: 0, 'back-office': 0, payment: 0, timeout: 0, cancelled: 0 },
     completedOnRetry: 0,
+    firstTries: 0,
     firstTimeSuccessRate: null,
     funnel: [],
     abandonedAt: [],
@@ -191,31 +192,31 @@ describe('first-time success per service', () => {
 
   it('adds counts and funnels exactly and keeps the flow order', () => {
     const [pf] = serviceTotals([
-      row({ key: 'A', started: 10, completed: 5, abandoned: 2, completedOnRetry: 1, firstTimeSuccessRate: 0.4, failed: { device: 3, timeout: 1 } as FirstTimeRow['failed'], funnel: [{ step: 'identifying', reached: 10 }, { step: 'preview', reached: 6 }], abandonedAt: [{ step: 'preview', count: 2 }] }),
-      row({ key: 'B', started: 30, completed: 27, firstTimeSuccessRate: 0.9, failed: { 'back-office': 3 } as FirstTimeRow['failed'], funnel: [{ step: 'identifying', reached: 30 }, { step: 'fetching', reached: 29 }, { step: 'preview', reached: 28 }] }),
+      row({ key: 'A', started: 10, completed: 5, abandoned: 2, completedOnRetry: 1, firstTries: 5, firstTimeSuccessRate: 0.4, failed: { device: 3, timeout: 1 } as FirstTimeRow['failed'], funnel: [{ step: 'identifying', reached: 10 }, { step: 'preview', reached: 6 }], abandonedAt: [{ step: 'preview', count: 2 }] }),
+      row({ key: 'B', started: 30, completed: 27, firstTries: 30, firstTimeSuccessRate: 0.9, failed: { 'back-office': 3 } as FirstTimeRow['failed'], funnel: [{ step: 'identifying', reached: 30 }, { step: 'fetching', reached: 29 }, { step: 'preview', reached: 28 }] }),
     ]);
-    expect(pf).toMatchObject({ service: 'providentFundStatement', groups: 2, started: 40, completed: 32, abandoned: 2, completedOnRetry: 1, approximate: true });
+    expect(pf).toMatchObject({ service: 'providentFundStatement', groups: 2, started: 40, completed: 32, abandoned: 2, completedOnRetry: 1 });
     expect(pf!.failed).toEqual({ device: 3, 'back-office': 3, payment: 0, timeout: 1, cancelled: 0 });
     expect(pf!.funnel).toEqual([
       { step: 'identifying', reached: 40, abandoned: 0 },
       { step: 'fetching', reached: 29, abandoned: 0 },
       { step: 'preview', reached: 34, abandoned: 2 },
     ]);
-    // weighted by sessions started: (0.4·10 + 0.9·30) / 40
-    expect(pf!.rate).toBeCloseTo(0.775, 10);
+    // first tries that completed over first tries: (2 + 27) / 35
+    expect(pf!.rate).toBe(29 / 35);
   });
 
   it("uses HQ's own rate when one group holds the service, and none without sessions", () => {
-    const list = serviceTotals([row({ service: 'hospitalRegistration', started: 4, completed: 2, firstTimeSuccessRate: 0.25 }), row({ key: 'Z', service: 'hospitalRegistration' })]);
+    const list = serviceTotals([row({ service: 'hospitalRegistration', started: 4, completed: 2, firstTries: 3, firstTimeSuccessRate: 1 / 3 }), row({ key: 'Z', service: 'hospitalRegistration' })]);
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ rate: 0.25, approximate: false });
-    expect(serviceTotals([row({})])[0]).toMatchObject({ rate: null, approximate: false });
+    expect(list[0]!.rate).toBe(1 / 3);
+    expect(serviceTotals([row({})])[0]!.rate).toBeNull();
   });
 
-  it('weights by first tries, exactly, when the rows say how many', () => {
-    const withTries = (o: Partial<FirstTimeRow>, firstTries: number) => Object.assign(row(o), { firstTries });
-    const [pf] = serviceTotals([withTries({ key: 'A', started: 5, firstTimeSuccessRate: 0.25 }, 4), withTries({ key: 'B', started: 2, firstTimeSuccessRate: 1 }, 2)]);
-    expect(pf).toMatchObject({ rate: 0.5, approximate: false });
+  it('weights by first tries, not by sessions started (a retry is no first try)', () => {
+    const [pf] = serviceTotals([row({ key: 'A', started: 5, firstTries: 4, firstTimeSuccessRate: 0.25 }), row({ key: 'B', started: 2, firstTries: 2, firstTimeSuccessRate: 1 })]);
+    // (1 + 2) / 6, where sessions started would say (0.25·5 + 1·2) / 7 = 46.4 %
+    expect(pf!.rate).toBe(0.5);
   });
 
   it('merges step lists keeping each order', () => {

@@ -1,8 +1,7 @@
 /**
  * The first-time success page's sums per service over HQ's rows (service × group): counts add up
- * exactly; the rate is HQ's own when one group holds the service's sessions, otherwise the groups'
- * rates weighted by their first tries when the rows say how many (exact), else by sessions started,
- * marked approximate (the contract's rows carry no count of first tries yet).
+ * exactly, and so does the rate: each group's first tries that completed (its rate × its first
+ * tries, a whole number) over all the first tries.
  */
 import { FAILURE_REASONS, type FailureReason, type FirstTimeRow } from '../../../../contracts/hq-analytics.ts';
 
@@ -15,8 +14,6 @@ export interface ServiceTotals {
   failed: Record<FailureReason, number>;
   completedOnRetry: number;
   rate: number | null;
-  /** `rate` was weighted from several groups' rates, not HQ's own */
-  approximate: boolean;
   /** in the flow's order: sessions that reached the step, and those whose last step it was without completing */
   funnel: { step: string; reached: number; abandoned: number }[];
 }
@@ -36,9 +33,6 @@ export function mergeSteps(lists: readonly (readonly string[])[]): string[] {
   return out;
 }
 
-/** a row's count of first tries, should the report carry one (not in the contract yet) */
-const firstTriesOf = (r: FirstTimeRow): number | undefined => (r as FirstTimeRow & { firstTries?: number }).firstTries;
-
 export function serviceTotals(rows: readonly FirstTimeRow[]): ServiceTotals[] {
   const byService = new Map<string, FirstTimeRow[]>();
   for (const r of rows) byService.set(r.service, [...(byService.get(r.service) ?? []), r]);
@@ -50,7 +44,11 @@ export function serviceTotals(rows: readonly FirstTimeRow[]): ServiceTotals[] {
     let completed = 0;
     let abandoned = 0;
     let completedOnRetry = 0;
+    let firstTries = 0;
+    let firstCompleted = 0;
     for (const r of list) {
+      firstTries += r.firstTries;
+      firstCompleted += Math.round((r.firstTimeSuccessRate ?? 0) * r.firstTries);
       started += r.started;
       completed += r.completed;
       abandoned += r.abandoned;
@@ -59,12 +57,6 @@ export function serviceTotals(rows: readonly FirstTimeRow[]): ServiceTotals[] {
       for (const s of r.funnel) reached.set(s.step, (reached.get(s.step) ?? 0) + s.reached);
       for (const s of r.abandonedAt) left.set(s.step, (left.get(s.step) ?? 0) + s.count);
     }
-    const rated = list.filter((r) => r.firstTimeSuccessRate !== null && r.started > 0);
-    // exact when HQ says how many first tries each group had; else weighted by sessions started
-    const exact = rated.every((r) => typeof firstTriesOf(r) === 'number');
-    const weightOf = (r: FirstTimeRow) => (exact ? firstTriesOf(r)! : r.started);
-    const weight = rated.reduce((n, r) => n + weightOf(r), 0);
-    const rate = rated.length === 1 ? rated[0]!.firstTimeSuccessRate : weight > 0 ? rated.reduce((n, r) => n + r.firstTimeSuccessRate! * weightOf(r), 0) / weight : null;
     const steps = mergeSteps([...list.map((r) => r.funnel.map((s) => s.step)), ...list.map((r) => r.abandonedAt.map((s) => s.step))]);
     return {
       service,
@@ -74,8 +66,7 @@ export function serviceTotals(rows: readonly FirstTimeRow[]): ServiceTotals[] {
       abandoned,
       failed,
       completedOnRetry,
-      rate,
-      approximate: rated.length > 1 && !exact,
+      rate: firstTries > 0 ? firstCompleted / firstTries : null,
       funnel: steps.map((step) => ({ step, reached: reached.get(step) ?? 0, abandoned: left.get(step) ?? 0 })),
     };
   });

@@ -88,7 +88,7 @@ export function ChannelsPage() {
   };
 
   return (
-    <div className="page" data-page="channels">
+    <div className="page notify-page" data-page="channels">
       <PageTitle title={t('nav.channels')} freshness={<Freshness updatedAt={poll.updatedAt} error={poll.error} />}>
         <span className="filters-count num">{t('ch.count', { n: channels.length })}</span>
         <button type="button" className="button primary" data-action="add-channel" disabled={!isAdmin} title={isAdmin ? undefined : t('ch.adminOnly')} onClick={() => setAdding(true)}>

@@ -26,7 +26,7 @@ function ServiceCard({ s, target }: { s: ServiceTotals; target: number }) {
   const first = s.funnel[0]?.reached ?? 0;
   const failedMost = Math.max(1, ...FAILURE_REASONS.map((r) => s.failed[r]));
   return (
-    <section className="card ft-service" data-service={s.service} data-rate={s.rate ?? ''} data-approximate={s.approximate}>
+    <section className="card ft-service" data-service={s.service} data-rate={s.rate ?? ''}>
       <h2>
         {name}
         <span className="h2-note muted">{t('ft.target', { v: pct(target, 0) })}</span>
@@ -34,11 +34,9 @@ function ServiceCard({ s, target }: { s: ServiceTotals; target: number }) {
       <div className="ft-head">
         <div className="big-stat" data-stat="rate">
           <span className="big-label">{t('ft.rate')}</span>
-          <span className="big-value" title={s.approximate ? t('ft.approx') : undefined}>
-            {s.approximate && s.rate !== null ? <span className="approx">≈</span> : null}
+          <span className="big-value">
             <RateBar rate={s.rate} target={target} />
           </span>
-          {s.approximate && s.rate !== null ? <span className="muted small">{t('ft.approxShort')}</span> : null}
         </div>
         {(
           [

@@ -197,7 +197,7 @@ export function SilencesPage() {
   const windows = usePoll(notifyPaths.maintenance, MaintenanceWindowListSchema, 5000);
   const now = Date.now();
   return (
-    <div className="page" data-page="silences">
+    <div className="page notify-page" data-page="silences">
       <PageTitle title={t('nav.silences')} freshness={<Freshness updatedAt={silences.updatedAt} error={silences.error ?? windows.error} />} />
       <Silences poll={silences} canOperate={canOperate} now={now} />
       <MaintenanceWindows poll={windows} canOperate={canOperate} now={now} />

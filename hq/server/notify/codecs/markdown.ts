@@ -6,7 +6,7 @@
  */
 import type { AlarmSeverity } from '../../../../contracts/faults.ts';
 import type { NotifiedAlarm, NotifyMessage } from '../../../../contracts/hq-notify.ts';
-import { SEVERITY_ZH } from '../message.ts';
+import { faultLabel, SEVERITY_ZH } from '../message.ts';
 
 export interface MarkdownStyle {
   /** the robot's own way of colouring a word (WeCom `<font color>`), or plain */
@@ -61,7 +61,7 @@ const place = (a: NotifiedAlarm): string => [a.district, a.site, a.address].filt
 function firingBlock(a: NotifiedAlarm, msg: NotifyMessage, st: MarkdownStyle): string[] {
   const sev = `[${SEVERITY_ZH[a.severity]}]`;
   const q = st.quote ?? '> ';
-  const lines = [`**${st.severity ? st.severity(a.severity, sev) : sev} ${a.code}** · 自助机 ${plain(a.kioskId, 64)}`];
+  const lines = [`**${st.severity ? st.severity(a.severity, sev) : sev} ${faultLabel(a.code)}** · 自助机 ${plain(a.kioskId, 64)}`];
   if (a.detail) lines.push(`${q}${plain(a.detail)}`);
   lines.push(`${q}地点：${place(a)}`);
   const since = `${q}开始：${shortTime(a.since, st.timeZone)}，已持续 ${duration(Date.parse(msg.at) - Date.parse(a.since))}`;
@@ -72,7 +72,7 @@ function firingBlock(a: NotifiedAlarm, msg: NotifyMessage, st: MarkdownStyle): s
 
 function resolvedBlock(a: NotifiedAlarm, st: MarkdownStyle): string[] {
   const at = a.resolvedAt ? `${shortTime(a.resolvedAt, st.timeZone)} 恢复，持续 ${duration(Date.parse(a.resolvedAt) - Date.parse(a.since))}` : '已恢复';
-  return [`**[已恢复] ${a.code}** · 自助机 ${plain(a.kioskId, 64)} — ${at}${a.clearedBy ? `（${plain(a.clearedBy, 64)} 手动清除）` : ''}`];
+  return [`**[已恢复] ${faultLabel(a.code)}** · 自助机 ${plain(a.kioskId, 64)} — ${at}${a.clearedBy ? `（${plain(a.clearedBy, 64)} 手动清除）` : ''}`];
 }
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
