@@ -9,6 +9,7 @@ import { bandColour, bandOf, hours, pct } from '../format/analytics.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { RowKey, rowOpener, type Drill } from './RowKey.tsx';
 import { DayStrip } from './DayStrip.tsx';
+import { TableHead } from './TableHead.tsx';
 
 export function AvailabilityValue({ times }: { times: AvailabilityRow['totals'] }) {
   const { t } = useI18n();
@@ -27,30 +28,17 @@ export function AvailabilityTable({ report, onDrill }: { report: AvailabilityRep
   const kiosks = report.groupBy === 'kiosk';
   return (
     <table className="table av-table">
-      <colgroup>
-        <col className="c-rank" />
-        <col className="c-key" />
-        <col />
-        <col className="c-kiosks" />
-        <col className="c-av" />
-        <col className="c-cov" />
-        <col className="c-hours" />
-        <col className="c-hours" />
-        <col className="c-strip" />
-      </colgroup>
-      <thead>
-        <tr>
-          <th className="num">{t('av.col.rank')}</th>
-          <th>{t(`an.group.${report.groupBy}`)}</th>
-          <th>{t('av.col.where')}</th>
-          <th className="num right">{t('av.col.kiosks')}</th>
-          <th>{t('av.col.availability')}</th>
-          <th className="right">{t('av.col.coverage')}</th>
-          <th className="right">{t('av.col.down')}</th>
-          <th className="right">{t('av.col.noData')}</th>
-          <th>{t('av.col.days')}</th>
-        </tr>
-      </thead>
+      <TableHead columns={[
+          { col: 'c-rank', label: t('av.col.rank'), className: 'num' },
+          { col: 'c-key', label: t(`an.group.${report.groupBy}`) },
+          { label: t('av.col.where') },
+          { col: 'c-kiosks', label: t('av.col.kiosks'), className: 'num right' },
+          { col: 'c-av', label: t('av.col.availability') },
+          { col: 'c-cov', label: t('av.col.coverage'), className: 'right' },
+          { col: 'c-hours', label: t('av.col.down'), className: 'right' },
+          { col: 'c-hours', label: t('av.col.noData'), className: 'right' },
+          { col: 'c-strip', label: t('av.col.days') },
+        ]} />
       <tbody>
         {report.rows.map((row, i) => {
           const where = kiosks ? [row.district, row.site] : report.groupBy === 'site' ? [row.district] : [];

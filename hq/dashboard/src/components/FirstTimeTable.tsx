@@ -10,6 +10,7 @@ import { topFailure } from '../format/first-time.ts';
 import { useI18n } from '../i18n/I18n.tsx';
 import { RowKey, rowOpener, type Drill } from './RowKey.tsx';
 import { serviceName } from './AnalyticsFilters.tsx';
+import { TableHead } from './TableHead.tsx';
 
 export function RateBar({ rate, target }: { rate: number | null; target: number }) {
   const { t } = useI18n();
@@ -31,32 +32,18 @@ export function FirstTimeTable({ report, onDrill }: { report: FirstTimeReport; o
   const kiosks = report.groupBy === 'kiosk';
   return (
     <table className="table ft-table">
-      <colgroup>
-        <col className="c-rank" />
-        <col className="c-key" />
-        <col />
-        <col className="c-service" />
-        <col className="c-rate" />
-        <col className="c-n" />
-        <col className="c-n" />
-        <col className="c-n" />
-        <col className="c-failure" />
-        <col className="c-n" />
-      </colgroup>
-      <thead>
-        <tr>
-          <th className="num">{t('av.col.rank')}</th>
-          <th>{t(`an.group.${report.groupBy}`)}</th>
-          <th>{t('av.col.where')}</th>
-          <th>{t('ft.col.service')}</th>
-          <th>{t('ft.col.rate')}</th>
-          <th className="right">{t('ft.col.started')}</th>
-          <th className="right">{t('ft.col.completed')}</th>
-          <th className="right">{t('ft.col.abandoned')}</th>
-          <th>{t('ft.col.topFailure')}</th>
-          <th className="right">{t('ft.col.onRetry')}</th>
-        </tr>
-      </thead>
+      <TableHead columns={[
+          { col: 'c-rank', label: t('av.col.rank'), className: 'num' },
+          { col: 'c-key', label: t(`an.group.${report.groupBy}`) },
+          { label: t('av.col.where') },
+          { col: 'c-service', label: t('ft.col.service') },
+          { col: 'c-rate', label: t('ft.col.rate') },
+          { col: 'c-n', label: t('ft.col.started'), className: 'right' },
+          { col: 'c-n', label: t('ft.col.completed'), className: 'right' },
+          { col: 'c-n', label: t('ft.col.abandoned'), className: 'right' },
+          { col: 'c-failure', label: t('ft.col.topFailure') },
+          { col: 'c-n', label: t('ft.col.onRetry'), className: 'right' },
+        ]} />
       <tbody>
         {report.rows.map((row, i) => {
           const where = (kiosks ? [row.district, row.site] : report.groupBy === 'site' ? [row.district] : []).filter(Boolean).join(' · ');

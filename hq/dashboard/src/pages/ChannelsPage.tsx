@@ -14,6 +14,7 @@ import { Freshness, PageTitle } from '../components/PageTitle.tsx';
 import { secondsText } from '../format/durations.ts';
 import { fullTime, shortTime } from '../format/time.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { TableHead } from '../components/TableHead.tsx';
 import { useSession } from '../session/Session.tsx';
 import '../notify.css';
 
@@ -104,24 +105,14 @@ export function ChannelsPage() {
             </div>
           ) : (
             <table className="table notify-table">
-              <colgroup>
-                <col className="c-channel" />
-                <col className="c-url" />
-                <col className="c-route" />
-                <col className="c-grouping" />
-                <col className="c-delivery" />
-                <col className="c-ch-actions" />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th>{t('ch.col.channel')}</th>
-                  <th>{t('ch.col.url')}</th>
-                  <th>{t('ch.col.route')}</th>
-                  <th>{t('ch.col.grouping')}</th>
-                  <th>{t('ch.col.delivery')}</th>
-                  <th>{t('ch.col.actions')}</th>
-                </tr>
-              </thead>
+              <TableHead columns={[
+                { col: 'c-channel', label: t('ch.col.channel') },
+                { col: 'c-url', label: t('ch.col.url') },
+                { col: 'c-route', label: t('ch.col.route') },
+                { col: 'c-grouping', label: t('ch.col.grouping') },
+                { col: 'c-delivery', label: t('ch.col.delivery') },
+                { col: 'c-ch-actions', label: t('ch.col.actions') },
+              ]} />
               <tbody>
                 {channels.map((c) => (
                   <tr key={c.id} data-channel-id={c.id} data-channel-type={c.type} data-delivery={deliveryOf(c)}>

@@ -15,6 +15,7 @@ import { secondsText } from '../format/durations.ts';
 import { fullTime, shortTime } from '../format/time.ts';
 import { faultText } from '../i18n/faults.ts';
 import { useI18n } from '../i18n/I18n.tsx';
+import { TableHead } from '../components/TableHead.tsx';
 import { useCanOperate } from '../session/Session.tsx';
 import '../notify.css';
 
@@ -40,24 +41,14 @@ function Silences({ poll, canOperate, now }: { poll: Poll<z.infer<typeof Silence
       {poll.data && silences.length === 0 ? <div className="empty">{t('sil.none')}</div> : null}
       {silences.length > 0 ? (
         <table className="table notify-table">
-          <colgroup>
-            <col className="c-match" />
-            <col className="c-state" />
-            <col className="c-until" />
-            <col className="c-by" />
-            <col />
-            <col className="c-mw-actions" />
-          </colgroup>
-          <thead>
-            <tr>
-              <th>{t('sil.col.match')}</th>
-              <th>{t('sil.col.state')}</th>
-              <th>{t('sil.col.until')}</th>
-              <th>{t('sil.col.by')}</th>
-              <th>{t('sil.col.comment')}</th>
-              <th>{t('sil.col.actions')}</th>
-            </tr>
-          </thead>
+          <TableHead columns={[
+              { col: 'c-match', label: t('sil.col.match') },
+              { col: 'c-state', label: t('sil.col.state') },
+              { col: 'c-until', label: t('sil.col.until') },
+              { col: 'c-by', label: t('sil.col.by') },
+              { label: t('sil.col.comment') },
+              { col: 'c-mw-actions', label: t('sil.col.actions') },
+            ]} />
           <tbody>
             {silences.map((s) => (
               <tr key={s.id} data-silence-id={s.id} data-state={s.state} className={s.state === 'expired' ? 'faded' : undefined}>
@@ -127,26 +118,15 @@ function MaintenanceWindows({ poll, canOperate, now }: { poll: Poll<z.infer<type
       {poll.data && windows.length === 0 ? <div className="empty">{t('mw.none')}</div> : null}
       {windows.length > 0 ? (
         <table className="table notify-table">
-          <colgroup>
-            <col className="c-scope" />
-            <col className="c-state" />
-            <col className="c-when" />
-            <col className="c-when" />
-            <col className="c-by" />
-            <col />
-            <col className="c-mw-actions" />
-          </colgroup>
-          <thead>
-            <tr>
-              <th>{t('mw.col.scope')}</th>
-              <th>{t('mw.col.state')}</th>
-              <th>{t('mw.col.from')}</th>
-              <th>{t('mw.col.to')}</th>
-              <th>{t('mw.col.by')}</th>
-              <th>{t('mw.col.reason')}</th>
-              <th>{t('mw.col.actions')}</th>
-            </tr>
-          </thead>
+          <TableHead columns={[
+              { col: 'c-scope', label: t('mw.col.scope') },
+              { col: 'c-state', label: t('mw.col.state') },
+              { col: 'c-when', label: t('mw.col.from') },
+              { col: 'c-when', label: t('mw.col.to') },
+              { col: 'c-by', label: t('mw.col.by') },
+              { label: t('mw.col.reason') },
+              { col: 'c-mw-actions', label: t('mw.col.actions') },
+            ]} />
           <tbody>
             {windows.map((w) => {
               const [kind, value] = scope(w);
