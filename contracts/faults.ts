@@ -24,12 +24,31 @@ export const FaultCode = {
   IDREADER_READ_FAILED: 'IDREADER_READ_FAILED',
   // QR scanner
   SCANNER_NO_RESPONSE: 'SCANNER_NO_RESPONSE',
+  // a device line that carries noise: bytes that decode to no consistent status (a bad cable, interference);
+  // the driver raises nothing from noise itself and marks the line instead, when the noise persists
+  PRINTER_LINE_NOISE: 'PRINTER_LINE_NOISE',
+  IDREADER_LINE_NOISE: 'IDREADER_LINE_NOISE',
+  SCANNER_LINE_NOISE: 'SCANNER_LINE_NOISE',
   // any device link (serial port gone, USB unplugged, TCP refused)
   DEVICE_LINK_DOWN: 'DEVICE_LINK_DOWN',
   // screen and process
   SCREEN_BLACK: 'SCREEN_BLACK',
   RENDERER_CRASHED: 'RENDERER_CRASHED',
+  /** the screen's own marker shows an older screen than the renderer painted: the glass is frozen */
+  SCREEN_FROZEN: 'SCREEN_FROZEN',
+  /** the frame has content but no marker of this boot: something covers the page (or another page is shown) */
+  SCREEN_COVERED: 'SCREEN_COVERED',
+  /** the renderer's animation-frame counter stopped (a busy loop, a hung page) */
+  RENDERER_HUNG: 'RENDERER_HUNG',
+  /** the shell's GPU process is gone */
+  GPU_CRASHED: 'GPU_CRASHED',
+  /** the display connector says nothing is plugged in (/sys/class/drm/<card>-<connector>/status) */
+  DISPLAY_DISCONNECTED: 'DISPLAY_DISCONNECTED',
+  /** sessions started by card or code got no tap at all, several in a row: the touch panel may be dead */
+  TOUCH_UNRESPONSIVE: 'TOUCH_UNRESPONSIVE',
   AGENT_UNCLEAN_SHUTDOWN: 'AGENT_UNCLEAN_SHUTDOWN',
+  /** the disk holding the journal is nearly full (raised before SQLite fails to write) */
+  DISK_LOW: 'DISK_LOW',
   // promised hours
   OUT_OF_HOURS_UNAVAILABLE: 'OUT_OF_HOURS_UNAVAILABLE',
   /** raised by HQ: unavailable inside promised hours for longer than the threshold (default 15 min), whatever the cause */
@@ -77,9 +96,19 @@ export const FAULT_SEVERITY: Record<FaultCode, AlarmSeverity> = {
   IDREADER_PROTOCOL_ERROR: 'minor',
   IDREADER_READ_FAILED: 'minor',
   SCANNER_NO_RESPONSE: 'major',
+  PRINTER_LINE_NOISE: 'minor',
+  IDREADER_LINE_NOISE: 'minor',
+  SCANNER_LINE_NOISE: 'minor',
   DEVICE_LINK_DOWN: 'major',
   SCREEN_BLACK: 'critical',
   RENDERER_CRASHED: 'critical',
+  SCREEN_FROZEN: 'critical',
+  SCREEN_COVERED: 'critical',
+  RENDERER_HUNG: 'critical',
+  GPU_CRASHED: 'critical',
+  DISPLAY_DISCONNECTED: 'critical',
+  TOUCH_UNRESPONSIVE: 'major',
+  DISK_LOW: 'major',
   AGENT_UNCLEAN_SHUTDOWN: 'minor',
   OUT_OF_HOURS_UNAVAILABLE: 'major',
   PROMISED_HOURS_BROKEN: 'major',

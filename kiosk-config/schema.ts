@@ -231,13 +231,23 @@ function exceptionList() {
     });
 }
 
+// zones already checked: building an Intl.DateTimeFormat costs tens of microseconds, and HQ checks
+// every kiosk's hours at every start (bounded: a flood of made-up names cannot grow it without end)
+const checkedZones = new Map<string, boolean>();
+
 export function isValidTimeZone(tz: string): boolean {
+  const known = checkedZones.get(tz);
+  if (known !== undefined) return known;
+  let valid: boolean;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    valid = true;
   } catch {
-    return false;
+    valid = false;
   }
+  if (checkedZones.size >= 512) checkedZones.clear();
+  checkedZones.set(tz, valid);
+  return valid;
 }
 
 const timeZone = z.string().refine(isValidTimeZone, { error: (iss) => `expected an IANA time zone such as "Asia/Shanghai"${describeGot(iss.input)}` });
