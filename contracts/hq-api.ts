@@ -141,7 +141,16 @@ export const KioskDetailSchema = KioskSummarySchema.extend({
   sessions: z.array(z.object({ at: z.string(), service: z.string(), outcome: z.string(), lastStep: z.string(), durationMs: z.number() })),
   commands: z.array(CommandViewSchema),
   /** state changes, newest first (heartbeats store only changes) */
-  history: z.array(z.object({ at: z.string(), state: z.string(), lifecycle: z.string().nullable() })),
+  history: z.array(
+    z.object({
+      at: z.string(),
+      state: z.string(),
+      lifecycle: z.string().nullable(),
+      /** heartbeat | offline | online | agent.started | lockout.* | hours.config | recovery (issue 11: a rung of the watchdog's recovery ladder) */
+      kind: z.string().optional(),
+      detail: z.string().nullable().optional(),
+    }),
+  ),
   /** the latest self-test (null: none reported yet) */
   selfTest: SelfTestViewSchema.nullable().optional(),
 });

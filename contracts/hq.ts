@@ -194,6 +194,22 @@ export const HqEvents = {
     step: text(80),
     service: ServiceNameSchema.nullable(),
   }),
+  // ── issue 11: the watchdog's recovery ladder ──
+  /**
+   * One rung of the recovery ladder (runtime/watchdog/ladder.ts) and how it went: `tried` (with the fault that asked
+   * for it), `failed` (the step itself could not be carried out), `recovered` (the screen was proven again after it),
+   * `no-effect` (the fault was still there when the next rung was due), `out-of-service` (no rung left: the kiosk takes
+   * no one and keeps reporting), `back-in-service`, `reset` (healthy long enough: the next fault starts at the bottom).
+   */
+  'watchdog.recovery': z.object({
+    step: z.enum(['reload', 'restart-shell', 'restart-agent', 'out-of-service']),
+    outcome: z.enum(['tried', 'failed', 'recovered', 'no-effect', 'out-of-service', 'back-in-service', 'reset']),
+    /** the fault that asked for recovery */
+    fault: FaultCodeSchema.nullable(),
+    /** the attempt at this step, 1-based */
+    attempt: z.number().int().min(0).max(1000),
+    detail: text(),
+  }),
 } as const;
 
 export type HqEventType = keyof typeof HqEvents;

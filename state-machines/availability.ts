@@ -161,7 +161,9 @@ export type ReasonCode =
   | 'SLIP_ON_SCREEN_ONLY'
   | 'MAINTENANCE'
   | 'REMOTE_LOCK'
-  | 'STARTING';
+  | 'STARTING'
+  /** issue 11: the watchdog's recovery ladder ran out of steps; the screen cannot be trusted */
+  | 'SCREEN';
 
 /** Why a service (or one way into it) is not available, in both UI languages. */
 export interface AvailabilityReason {
@@ -291,16 +293,17 @@ const identifyDevice = (m: string): DeviceKind | null => (m === 'idCard' ? 'idRe
 
 /** An overall block the lifecycle puts on every service (maintenance, remote lock, starting up). */
 export interface KioskBlock {
-  code: 'MAINTENANCE' | 'REMOTE_LOCK' | 'STARTING';
+  code: 'MAINTENANCE' | 'REMOTE_LOCK' | 'STARTING' | 'SCREEN';
   /** remote lock: the reason HQ gave */
   detail?: string;
 }
 
-const BLOCK_CODES: ReadonlySet<ReasonCode> = new Set(['MAINTENANCE', 'REMOTE_LOCK', 'STARTING']);
+const BLOCK_CODES: ReadonlySet<ReasonCode> = new Set(['MAINTENANCE', 'REMOTE_LOCK', 'STARTING', 'SCREEN']);
 const BLOCK_WORDS: Record<KioskBlock['code'], { zh: string; en: string }> = {
   MAINTENANCE: { zh: '设备维护中', en: 'under maintenance' },
   REMOTE_LOCK: { zh: '本机已暂停服务', en: 'service suspended' },
   STARTING: { zh: '正在启动', en: 'starting up' },
+  SCREEN: { zh: '屏幕故障', en: 'screen fault' },
 };
 
 /**

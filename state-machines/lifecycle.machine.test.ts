@@ -493,6 +493,30 @@ describe('lifecycle: remote lock', () => {
   });
 });
 
+describe('lifecycle: the screen out of service (issue 11: the recovery ladder gave up)', () => {
+  it('takes no one while the screen cannot be trusted, raises the promised-hours alarm with the reason, and comes back when it is proven', async () => {
+    const k = await kiosk(gov, sh('2026-11-25T10:00:00'));
+    expect(k.status()).toBe('inService');
+    await k.send({ type: 'SCREEN_OUT_OF_SERVICE', reason: 'SCREEN_FROZEN after reload, shell and agent restarts' });
+    expect(k.status()).toBe('outOfService');
+    expect(k.ctx().acceptsNewSessions).toBe(false);
+    expect(k.ctx().availability.providentFundStatement!.reasons[0]).toMatchObject({ code: 'SCREEN', zh: '屏幕故障：SCREEN_FROZEN after reload, shell and agent restarts' });
+    expect(k.faults().find((e) => e.type === 'fault.raised' && e.device === 'kiosk')).toMatchObject({ cause: 'out-of-service' });
+    await k.send({ type: 'SCREEN_BACK' });
+    expect(k.status()).toBe('inService');
+    expect(k.alarms()).toEqual(['fault.raised out-of-service', 'fault.cleared out-of-service']);
+  });
+
+  it('never cuts off a running session, and outside promised hours the kiosk is simply closed', async () => {
+    const k = await kiosk(gov, sh('2026-11-25T10:00:00'));
+    await k.send({ type: 'SESSION_STARTED', sessionId: 'S1', service: 'providentFundStatement' });
+    await k.send({ type: 'SCREEN_OUT_OF_SERVICE' });
+    expect(k.status()).toBe('outOfService');
+    expect(k.ctx().activeSession).toMatchObject({ id: 'S1' });
+    expect(k.ctx().screenOut).toEqual({ reason: 'the screen cannot be trusted', at: sh('2026-11-25T10:00:00') });
+  });
+});
+
 describe('lifecycle: restored from the journal', () => {
   it('maintenance resumes with the time that was left, and the remote lock survives', async () => {
     const k = await kiosk(gov, sh('2026-11-25T10:00:00'));

@@ -142,6 +142,8 @@ export interface LifecycleContext {
   acceptsNewSessions: boolean;
   activeSession: { id: string; service: string | null; since: number } | null;
   remoteLock: { reason: string; at: number } | null;
+  /** issue 11: the screen watchdog's recovery ladder gave up — out of service until the screen is proven again (absent in snapshots of older agents) */
+  screenOut?: { reason: string; at: number } | null;
   selfTestDeadline: number | null;
   /** the last self-test's failure, for the technician */
   selfTestError: string | null;
@@ -170,6 +172,10 @@ export type LifecycleEvent =
   | { type: 'RUN_SELF_TEST' }
   | { type: 'REMOTE_LOCK'; reason?: string }
   | { type: 'REMOTE_UNLOCK' }
+  /** issue 11: the watchdog's recovery ladder ran out of steps (reload, restart shell, restart agent): take no one */
+  | { type: 'SCREEN_OUT_OF_SERVICE'; reason?: string }
+  /** the screen is proven again */
+  | { type: 'SCREEN_BACK' }
   /** internal: something the status depends on changed */
   | { type: 'CONDITIONS_CHANGED' };
 
@@ -202,17 +208,19 @@ const UNAVAILABLE_CAUSE: Partial<Record<KioskStatus, PromisedUnavailableCause>> 
 /** statuses that leave the promised-hours alarm as it is (short, staff-driven or starting up) */
 const NEUTRAL: ReadonlySet<KioskStatus> = new Set(['booting', 'selfTest', 'verifyingPin']);
 
-function blockFor(status: KioskStatus, ctx: Pick<LifecycleContext, 'remoteLock'>): KioskBlock | null {
+function blockFor(status: KioskStatus, ctx: Pick<LifecycleContext, 'remoteLock' | 'screenOut'>): KioskBlock | null {
   if (status === 'maintenance' || status === 'verifyingPin') return { code: 'MAINTENANCE' };
+  if (status === 'outOfService' && ctx.screenOut) return { code: 'SCREEN', detail: ctx.screenOut.reason };
   if (status === 'remoteLocked' || status === 'remoteLockPending') return { code: 'REMOTE_LOCK', ...(ctx.remoteLock ? { detail: ctx.remoteLock.reason } : {}) };
   if (status === 'booting' || status === 'selfTest') return { code: 'STARTING' };
   return null;
 }
 
 /** Where `routed.routing` goes: remote lock first, then hours, then what the services can do. Pure. */
-export function routeOf(ctx: Pick<LifecycleContext, 'config' | 'health' | 'hours' | 'remoteLock' | 'activeSession'>): RoutedStatus {
+export function routeOf(ctx: Pick<LifecycleContext, 'config' | 'health' | 'hours' | 'remoteLock' | 'activeSession' | 'screenOut'>): RoutedStatus {
   if (ctx.remoteLock) return ctx.activeSession ? 'remoteLockPending' : 'remoteLocked';
   if (!ctx.hours.promised.open) return 'outOfHours';
+  if (ctx.screenOut) return 'outOfService';
   const services = Object.values(serviceAvailability(ctx.config, ctx.health, ctx.hours));
   const faulty = services.filter((s) => !s.available && s.reasons.some((r) => !isHoursReason(r)));
   const available = services.filter((s) => s.available);
@@ -400,6 +408,11 @@ export function makeLifecycleMachine(now: Now = systemNow) {
         return { remoteLock: { reason: typeof event.reason === 'string' && event.reason.trim() ? event.reason.trim() : 'locked by HQ', at: now() } };
       }),
       remoteUnlock: assign({ remoteLock: null }),
+      screenOut: assign(({ event }) => {
+        if (event.type !== 'SCREEN_OUT_OF_SERVICE') return {};
+        return { screenOut: { reason: typeof event.reason === 'string' && event.reason.trim() ? event.reason.trim().slice(0, 200) : 'the screen cannot be trusted', at: now() } };
+      }),
+      screenBack: assign({ screenOut: null }),
     },
   }).createMachine({
     id: 'lifecycle',
@@ -423,6 +436,7 @@ export function makeLifecycleMachine(now: Now = systemNow) {
         acceptsNewSessions: false,
         activeSession: null,
         remoteLock: null,
+        screenOut: null,
         selfTestDeadline: null,
         selfTestError: null,
         pinFailures: 0,
@@ -486,6 +500,8 @@ export function makeLifecycleMachine(now: Now = systemNow) {
           SESSION_ENDED: { actions: ['sessionEnded', 'conditionsChanged'] },
           REMOTE_LOCK: { actions: ['remoteLock', 'conditionsChanged'] },
           REMOTE_UNLOCK: { actions: ['remoteUnlock', 'conditionsChanged'] },
+          SCREEN_OUT_OF_SERVICE: { actions: ['screenOut', 'conditionsChanged'] },
+          SCREEN_BACK: { actions: ['screenBack', 'conditionsChanged'] },
         },
         states: {
           booting: {

@@ -122,6 +122,13 @@ test('kiosk detail: devices, link, timeline; a lock goes queued → delivered �
   await expect(page.locator('[data-chart="alarm-timeline"] canvas')).toHaveCount(1);
   await expect(root.locator('tr[data-alarm-id]')).toHaveCount(2);
   await expect(page.locator('[data-command-type="reload-screen"]')).toHaveAttribute('data-command-status', 'succeeded');
+  // issue 11: the recovery ladder's rungs, newest first, in words
+  const rungs = page.locator('[data-section="recovery"] li');
+  await expect(rungs).toHaveCount(3);
+  await expect(rungs.first()).toHaveAttribute('data-recovery-outcome', 'recovered');
+  await expect(rungs.first()).toContainText('重新加载界面');
+  await expect(rungs.first()).toContainText('屏幕画面冻结');
+  await expect(rungs.nth(2)).toHaveAttribute('data-recovery-outcome', 'no-effect');
 
   await page.locator('[data-action="lock"]').click();
   await expect.poll(() => hq.calls('POST', '/api/v1/kiosks/SZ-FT-0012/commands').length).toBe(1);

@@ -224,6 +224,10 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
       case 'self-test.result':
         await applySelfTestResult(trx, { kioskId: b.kioskId, at: e.at, payload: e.payload, receivedAt: b.now, flapWindowMs: b.flapWindowMs });
         break;
+      case 'watchdog.recovery':
+        // issue 11: each rung of the kiosk's recovery ladder, on its timeline
+        addHistory('recovery', e.at, stateOf(cur.lifecycle, false), `${e.payload.step} ${e.payload.outcome}${e.payload.fault ? ` (${e.payload.fault})` : ''}${e.payload.attempt ? `, attempt ${e.payload.attempt}` : ''}: ${e.payload.detail}`);
+        break;
       default:
         break; // stored, shown with the kiosk's events
     }

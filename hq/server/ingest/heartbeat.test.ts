@@ -66,4 +66,20 @@ describe('heartbeats', () => {
     ]);
     expect(await t.hq.db.selectFrom('events').select('type').orderBy('seq').execute()).toEqual([{ type: 'agent.started' }, { type: 'lockout.started' }]);
   });
+
+  it("the kiosk's recovery ladder (issue 11) is on its timeline, each rung with its outcome, and a refused rung name is a 400 naming the field", async () => {
+    await k.send(t.hq.app, [
+      k.event('watchdog.recovery', { step: 'reload', outcome: 'tried', fault: 'SCREEN_FROZEN', attempt: 1, detail: 'marker 7 on the glass, 9 painted' }),
+      k.event('watchdog.recovery', { step: 'reload', outcome: 'recovered', fault: 'SCREEN_FROZEN', attempt: 1, detail: 'SCREEN_FROZEN cleared after reload' }),
+    ]);
+    const viewer = await t.as('viewer');
+    const d = (await viewer('GET', '/api/v1/kiosks/K-HB')).json();
+    expect(d.history.filter((h: { kind: string }) => h.kind === 'recovery').map((h: { detail: string }) => h.detail)).toEqual([
+      'reload recovered (SCREEN_FROZEN), attempt 1: SCREEN_FROZEN cleared after reload',
+      'reload tried (SCREEN_FROZEN), attempt 1: marker 7 on the glass, 9 painted',
+    ]);
+    const bad = await k.send(t.hq.app, [k.event('watchdog.recovery', { step: 'reboot', outcome: 'tried', fault: null, attempt: 1, detail: '' } as never)]);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('step');
+  });
 });

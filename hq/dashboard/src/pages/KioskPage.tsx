@@ -11,6 +11,7 @@ import { DevicesPanel } from '../components/DevicesPanel.tsx';
 import { KioskAvailability } from '../components/KioskAvailability.tsx';
 import { LinkPanel } from '../components/LinkPanel.tsx';
 import { Freshness, PageTitle } from '../components/PageTitle.tsx';
+import { RecoveryPanel } from '../components/RecoveryPanel.tsx';
 import { SessionsPanel } from '../components/SessionsPanel.tsx';
 import { SelfTestPanel } from '../components/SelfTestPanel.tsx';
 import { alarmOrder, isActive } from '../format/alarms.ts';
@@ -100,6 +101,7 @@ export function KioskPage({ kioskId }: { kioskId: string }) {
             <h2>{t('kiosk.link')}</h2>
             <LinkPanel link={k.link} />
           </section>
+          <RecoveryPanel history={k.history} />
           <KioskAvailability kioskId={k.id} lastSeenAt={k.lastSeenAt} />
         </div>
       </div>
