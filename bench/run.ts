@@ -10,9 +10,11 @@
  */
 import { writeFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { benchScreen } from './screen.ts';
+import { benchWatchdog } from './watchdog.ts';
 import { benchHq } from './hq.ts';
 import { benchNotify } from './hq-notify.ts';
 import { benchAvailability } from './hq-availability.ts';
+import { benchNoise } from './noise.ts';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { openPtyPair } from '../hardware-sim/pty.ts';
@@ -264,7 +266,9 @@ try {
   await benchPrintVerify();
   await benchSessions(dir);
   await benchScreen(results, quick, log);
+  await benchWatchdog(results, { quick, log });
   await benchHq(results, { quick, log });
+  await benchNoise(results, { quick, log });
   await benchNotify(results, { quick, log });
   await benchAvailability(results, { quick, log });
 } finally {

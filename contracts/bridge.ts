@@ -15,7 +15,8 @@
  *   a `rejected` message with words for the person (`EVENT_NOT_ALLOWED`: the step cannot take it;
  *   nothing was journaled or done).
  * - The renderer acknowledges every screen it painted with `painted` (the watchdog's proof that
- *   the screen is not black, and the cold-start figure).
+ *   the screen is not black, and the cold-start figure), draws the screen's seq in a corner
+ *   (contracts/screen-marker.ts) and sends a `heartbeat` every second (a hung page stops it).
  *
  * Times are epoch ms on the agent's clock; `screen.at` is the agent's clock when the screen was
  * made, so the renderer can run countdowns against its own clock offset.
@@ -423,6 +424,11 @@ export const RendererMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), id: IdSchema, event: UiEventSchema }),
   /** the screen with this seq is painted (after the next animation frame); `screen` names what was shown, e.g. `home`, `pf.preview` */
   z.object({ type: z.literal('painted'), seq: z.number().int().nonnegative(), screen: z.string().max(80) }),
+  /**
+   * issue 11: every second while the page runs; `frames` counts the animation frames that ran since
+   * the page loaded (a stalled compositor stops it; a busy-looping page stops the heartbeat itself)
+   */
+  z.object({ type: z.literal('heartbeat'), frames: z.number().int().nonnegative() }),
 ]);
 export type RendererMessage = z.infer<typeof RendererMessageSchema>;
 

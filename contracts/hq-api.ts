@@ -77,6 +77,8 @@ export const AlarmSchema = z.object({
   detail: z.string().nullable().optional(),
   /** how many times it was raised (a flapping fault stays one alarm) */
   count: z.number().int().positive(),
+  /** issue 11, screen alarms: GET this for the frame the kiosk sent (a PNG), or a 404 saying why it sent none */
+  frameUrl: z.string().optional(),
 });
 export type Alarm = z.infer<typeof AlarmSchema>;
 export const AlarmListSchema = z.object({ alarms: z.array(AlarmSchema) });

@@ -53,11 +53,30 @@ const FaultPayload = z.object({
 });
 export type FaultPayload = z.infer<typeof FaultPayload>;
 
+/** issue 11: what a device's line carries that decodes to nothing (drivers/transport/line-noise.ts); shown, raised only when it persists */
+export const LineNoiseSchema = z.object({
+  /** noise seen recently (within the windows that clear it) */
+  noisy: z.boolean(),
+  /** noise in most recent windows: the device reports its *_LINE_NOISE warning */
+  persistent: z.boolean(),
+  /** bytes that decoded to nothing consistent, since the agent started */
+  garbageBytes: z.number().int().nonnegative(),
+  /** noise events (garbage runs, contradicting status reads, stray replies, rejected scans) */
+  events: z.number().int().nonnegative(),
+  noisyWindows: z.number().int().nonnegative(),
+  windows: z.number().int().positive(),
+  windowMs: z.number().int().positive(),
+  /** epoch ms of the last noise */
+  lastNoiseAt: epochMs.nullable(),
+});
+export type LineNoise = z.infer<typeof LineNoiseSchema>;
+
 const DeviceHealth = z.object({
   /** absent: not configured on this kiosk */
   state: z.enum(['ok', 'warning', 'fault', 'absent']),
   faults: z.array(FaultCodeSchema).max(32),
   warnings: z.array(FaultCodeSchema).max(32),
+  lineNoise: LineNoiseSchema.optional(),
 });
 export type DeviceHealth = z.infer<typeof DeviceHealth>;
 

@@ -11,11 +11,22 @@
  */
 import { z } from 'zod';
 
+/**
+ * issue 11: which part of the page to capture and how small. `clip` in CSS px (default the whole
+ * page); `scale` multiplies it (default 1: one image px per CSS px; 0.5 halves both sides). The
+ * watchdog captures the marker's corner every second and a small whole frame now and then.
+ */
+export const FrameRequestSchema = z.object({
+  clip: z.object({ x: z.number().nonnegative(), y: z.number().nonnegative(), width: z.number().positive().max(16_384), height: z.number().positive().max(16_384) }).optional(),
+  scale: z.number().positive().max(4).optional(),
+});
+export type FrameRequest = z.infer<typeof FrameRequestSchema>;
+
 export const AgentToShellSchema = z.discriminatedUnion('type', [
   /** load (or reload into) this URL: the renderer, with the boot token in its query */
   z.object({ type: z.literal('load'), url: z.string().url() }),
   /** take a screenshot of what the kiosk shows now; answered by `frame` with the same requestId */
-  z.object({ type: z.literal('capture-frame'), requestId: z.string().min(1).max(64) }),
+  z.object({ type: z.literal('capture-frame'), requestId: z.string().min(1).max(64), ...FrameRequestSchema.shape }),
   /** reload the renderer (it lands on the same step: the agent holds the state) */
   z.object({ type: z.literal('reload'), reason: z.string().max(200) }),
   /** the agent is stopping on purpose: do not restart it */

@@ -30,6 +30,7 @@ export interface ControlApi {
  *   GET  /devices                   every device's state
  *   GET  /devices/:device           one device's state
  *   POST /devices/:device/:action   fault injection / actions, JSON body validated by the device
+ *                                   (and, over the kiosk hardware, `noise {bytes, seed}`: seeded random bytes on its line)
  *   GET  /devices/printer/receipts/latest.html   the last receipt as the printer rendered it (if the printer offers it)
  * Bad input answers 400 with `{ error }` saying what is wrong; unknown device 404.
  * `devices` is read at every request, so it may be filled in after the port is taken. A port in

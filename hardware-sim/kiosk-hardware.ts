@@ -13,6 +13,7 @@ import { SimulatedQrScanner } from './scanner/simulator.ts';
 import { controlPanelHtml } from './control-panel.ts';
 import { receiptPage } from './printer/render.ts';
 import { PacedLink } from './paced-link.ts';
+import { writeNoise } from './line-noise.ts';
 
 export type SimDeviceName = 'idReader' | 'printer' | 'scanner';
 export const SIM_DEVICE_NAMES: readonly SimDeviceName[] = ['idReader', 'printer', 'scanner'];
@@ -60,11 +61,20 @@ export function defaultSimDir(): string {
   return process.env.ZIZHU_SIM_DIR ?? join(tmpdir(), 'zizhu-sim');
 }
 
-/** Adds `unplug`/`replug` (the cable) to a simulated device's own control actions. */
-function withCable(name: string, device: ControllableDevice, cable: { unplug(): Promise<void>; replug(): Promise<void>; readonly plugged: boolean } | undefined): ControllableDevice {
+/**
+ * Adds `unplug`/`replug` (the cable) and `noise {bytes, seed}` (random bytes on its line toward the
+ * kiosk, hardware-sim/line-noise.ts) to a simulated device's own control actions.
+ */
+function withCable(
+  name: string,
+  device: ControllableDevice,
+  cable: { unplug(): Promise<void>; replug(): Promise<void>; readonly plugged: boolean } | undefined,
+  line: () => ByteLink | undefined,
+): ControllableDevice {
   return {
     state: () => (cable ? { ...(device.state() as object), cable: cable.plugged ? 'plugged' : 'unplugged' } : device.state()),
     control: async (action, body) => {
+      if (action === 'noise') return writeNoise(name, line(), body);
       if (action === 'unplug' || action === 'replug') {
         if (!cable) throw new SimControlError(`${name}: ${action} needs the PTY link (this simulator runs over TCP)`);
         await (action === 'unplug' ? cable.unplug() : cable.replug());
@@ -89,6 +99,8 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
   const printer = new SimulatedPrinter({ ...opts.printer });
   const cables: Partial<Record<SimDeviceName, PtyCable>> = {};
   const simLinks: ByteLink[] = [];
+  /** each device's own end of its line (where `noise` writes) */
+  const lines: Partial<Record<SimDeviceName, ByteLink>> = {};
   const closers: (() => Promise<void>)[] = [];
   const ports = {} as Record<SimDeviceName, string>;
   const transports = {} as Record<SimDeviceName, Record<string, unknown>>;
@@ -125,6 +137,7 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
         const link = new SerialLink({ path: cables[name]!.paths.simLink, baudRate: SIM_BAUD[name], reopen: { initialMs: 50, maxMs: 500 }, probeMs: 200 });
         await link.open();
         simLinks.push(link);
+        lines[name] = link;
         // the ID reader paces its own bytes; the printer's replies get their UART wire time here
         devices[name].attach(name === 'printer' ? new PacedLink(link, SIM_BAUD.printer) : link);
       }
@@ -134,6 +147,7 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
       for (const name of SIM_DEVICE_NAMES) {
         const endpoint = await listenTcp({ host: '127.0.0.1', port: 0 }, (link) => {
           simLinks.push(link);
+          lines[name] = link;
           devices[name].attach(link);
         });
         closers.push(() => endpoint.close());
@@ -153,9 +167,9 @@ export async function startKioskHardware(opts: KioskHardwareOptions = {}): Promi
   };
 
   Object.assign(controllable, {
-    idReader: withCable('idReader', idReader, cables.idReader),
-    printer: withCable('printer', printer, cables.printer),
-    scanner: withCable('scanner', scanner, undefined),
+    idReader: withCable('idReader', idReader, cables.idReader, () => lines.idReader),
+    printer: withCable('printer', printer, cables.printer, () => lines.printer),
+    scanner: withCable('scanner', scanner, undefined, () => lines.scanner),
   });
 
   const startedAt = new Date().toISOString();

@@ -405,6 +405,26 @@ const retention = z.strictObject({
 });
 export type RetentionConfig = z.output<typeof retention>;
 
+/**
+ * Issue 11, no false faults: how the drivers judge device faults and line noise
+ * (drivers/transport/fault-debounce.ts and line-noise.ts). The defaults suit a real kiosk.
+ */
+const deviceFaults = z
+  .strictObject({
+    /** consistent status reads in a row before a status-derived fault (paper out, SAM fault …) is raised or cleared */
+    confirmReads: z.number().int().min(1).max(10).default(3),
+    /** line noise: one window of its record (ms) */
+    noiseWindowMs: z.number().int().min(50).max(60_000).default(1_000),
+    /** line noise: how many windows the record looks back on */
+    noiseWindows: z.number().int().min(2).max(600).default(60),
+    /** line noise: noisy windows among those that report *_LINE_NOISE (default: 30 s of noise in the last minute) */
+    noisyWindowsToRaise: z.number().int().min(1).max(600).default(30),
+    /** line noise: quiet windows in a row that end it */
+    quietWindowsToClear: z.number().int().min(1).max(600).default(30),
+  })
+  .refine((d) => d.noisyWindowsToRaise <= d.noiseWindows, { path: ['noisyWindowsToRaise'], message: 'cannot exceed noiseWindows (the windows the record holds)' });
+export type DeviceFaultsConfig = z.output<typeof deviceFaults>;
+
 const agent = z.strictObject({
   logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   /** logs; the runtime picks a default when absent */
@@ -412,6 +432,7 @@ const agent = z.strictObject({
   /** journal and other state; the runtime picks a default when absent */
   dataDir: nonEmpty.optional(),
   retention: retention.prefault({}),
+  deviceFaults: deviceFaults.prefault({}),
 });
 
 /** The screen's shell (the Chromium the agent starts when Electron does not run it). */
@@ -422,6 +443,40 @@ const shell = z.strictObject({
    * where that is impossible says `true` here, and the agent then logs that it runs unsandboxed.
    */
   allowNoSandbox: z.boolean().default(false),
+});
+
+/**
+ * issue 11: the machine around the screen, watched by the agent (runtime/watchdog/): the display
+ * cable, the touch panel and the disk the journal lives on. The defaults suit a kiosk; tests shorten them.
+ */
+const watchdog = z.strictObject({
+  display: z
+    .strictObject({
+      /** where the kernel lists display connectors (`card0-HDMI-A-1/status`); a machine without any has nothing to judge */
+      drmDir: nonEmpty.default('/sys/class/drm'),
+      checkEveryMs: z.number().int().min(100).max(60_000).default(2_000),
+    })
+    .prefault({}),
+  touch: z
+    .strictObject({
+      /** people in a row who lay a card down or scan a code and cannot tap at all → TOUCH_UNRESPONSIVE (suspected) */
+      untouchedInARow: z.number().int().min(1).max(50).default(3),
+      /** how long such a person gets to tap before counting as untouched (ms) */
+      approachMs: z.number().int().min(200).max(600_000).default(60_000),
+    })
+    .prefault({}),
+  disk: z
+    .strictObject({
+      /** DISK_LOW below this much free space on the journal's disk (MiB; 0: not judged by size) … */
+      minFreeMiB: z.number().min(0).max(10_000_000).default(200),
+      /** … or below this share of it (%; 0: not judged by share) */
+      minFreePercent: z.number().min(0).max(50).default(5),
+      /** cleared only once free space is this much above both (MiB, %) */
+      hysteresisMiB: z.number().min(0).max(100_000).default(50),
+      hysteresisPercent: z.number().min(0).max(20).default(1),
+      checkEveryMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    })
+    .prefault({}),
 });
 
 /** A technician who may open the maintenance screen: the PIN only as a salted scrypt hash (`zizhu config pin-hash`). */
@@ -452,6 +507,7 @@ const kioskBase = z.strictObject({
   ui: ui.prefault({}),
   agent: agent.prefault({}),
   shell: shell.prefault({}),
+  watchdog: watchdog.prefault({}),
   /** who may open the maintenance screen (none: maintenance only through HQ) */
   staff: z.array(staffMember).max(100).default([]),
 });

@@ -25,7 +25,8 @@ export function agentMessageRouter(deps: AgentMessageRouterDeps): (message: Agen
         return;
       case 'capture-frame':
         try {
-          const png = await deps.window.captureFrame();
+          const { requestId: _id, type: _type, ...request } = message;
+          const png = await deps.window.captureFrame(request);
           return { type: 'frame', requestId: message.requestId, png: png.toString('base64') };
         } catch (err) {
           return { type: 'frame', requestId: message.requestId, error: ((err as Error).message || 'capture failed').slice(0, 500) };

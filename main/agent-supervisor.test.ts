@@ -233,6 +233,11 @@ describe('agent messages → window (router through the supervisor)', () => {
     child.send({ type: 'capture-frame', requestId: 'req-7' });
     await vi.advanceTimersByTimeAsync(0);
     expect(child.posted).toEqual([{ type: 'frame', requestId: 'req-7', png: png.toString('base64') }]);
+    expect(window.captureFrame).toHaveBeenLastCalledWith({});
+    // issue 11: the watchdog's corner, half size
+    child.send({ type: 'capture-frame', requestId: 'req-9', clip: { x: 0, y: 0, width: 184, height: 4 }, scale: 0.5 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(window.captureFrame).toHaveBeenLastCalledWith({ clip: { x: 0, y: 0, width: 184, height: 4 }, scale: 0.5 });
   });
 
   it('capture-frame that fails → frame with the reason', async () => {

@@ -16,12 +16,26 @@ export class FakeEvent {
 }
 
 export class FakeImage {
-  constructor(private readonly png: Buffer) {}
+  constructor(
+    private readonly png: Buffer,
+    /** the size it claims (a NativeImage's getSize()) */
+    readonly size = { width: 1080, height: 1920 },
+  ) {}
+  /** what resize() was asked for */
+  readonly resizes: { width?: number; height?: number; quality?: string }[] = [];
   isEmpty(): boolean {
     return this.png.length === 0;
   }
   toPNG(): Buffer {
     return this.png;
+  }
+  getSize(): { width: number; height: number } {
+    return this.size;
+  }
+  /** the same PNG bytes, claiming the new size (the test checks `resizes`) */
+  resize(o: { width?: number; height?: number; quality?: string }): FakeImage {
+    this.resizes.push(o);
+    return new FakeImage(this.png, { width: o.width ?? this.size.width, height: o.height ?? this.size.height });
   }
 }
 
@@ -33,6 +47,8 @@ export class FakeWebContents extends EventEmitter {
   devToolsClosed = 0;
   /** what capturePage() answers; replace per test */
   capture: () => Promise<FakeImage> = async () => new FakeImage(Buffer.from('89504e470d0a1a0a', 'hex'));
+  /** the rectangle of each capturePage() (undefined: the whole page) */
+  readonly captureRects: ({ x: number; y: number; width: number; height: number } | undefined)[] = [];
 
   async loadURL(url: string): Promise<void> {
     this.loaded.push(url);
@@ -49,7 +65,8 @@ export class FakeWebContents extends EventEmitter {
   closeDevTools(): void {
     this.devToolsClosed++;
   }
-  capturePage(): Promise<FakeImage> {
+  async capturePage(rect?: { x: number; y: number; width: number; height: number }): Promise<FakeImage> {
+    this.captureRects.push(rect);
     return this.capture();
   }
   /** a window.open from the page: what the handler decided */

@@ -143,6 +143,32 @@ describe('KioskWindow (fake BrowserWindow)', () => {
     await expect(win.captureFrame()).rejects.toThrow(/renderer is gone/);
   });
 
+  it('captures only a clip, sized by the scale asked for (issue 11: the watchdog\'s corner and small frames)', async () => {
+    const { win, contents } = kiosk();
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const images: FakeImage[] = [];
+    contents.capture = async () => {
+      const image = new FakeImage(png, { width: 368, height: 8 }); // a HiDPI screen: device pixels
+      images.push(image);
+      return image;
+    };
+    await expect(win.captureFrame({ clip: { x: 0, y: 0, width: 184, height: 4 }, scale: 0.5 })).resolves.toEqual(png);
+    expect(contents.captureRects.at(-1)).toEqual({ x: 0, y: 0, width: 184, height: 4 });
+    expect(images[0]!.resizes).toEqual([{ width: 92, height: 2, quality: 'good' }]);
+    // the whole frame, a tenth: sized from the image
+    contents.capture = async () => {
+      const image = new FakeImage(png, { width: 1080, height: 1920 });
+      images.push(image);
+      return image;
+    };
+    await win.captureFrame({ scale: 0.1 });
+    expect(contents.captureRects.at(-1)).toBeUndefined();
+    expect(images[1]!.resizes).toEqual([{ width: 108, height: 192, quality: 'good' }]);
+    // no request: the page as it is
+    await win.captureFrame();
+    expect(images[2]!.resizes).toEqual([]);
+  });
+
   it('gives up on a capturePage that never answers', async () => {
     const { win, contents } = kiosk();
     contents.capture = () => new Promise(() => undefined);

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { App, BrowserWindow, BrowserWindowConstructorOptions, Details, Rectangle, RenderProcessGoneDetails } from 'electron';
-import type { ShellToAgent } from '../contracts/shell.ts';
+import type { FrameRequest, ShellToAgent } from '../contracts/shell.ts';
 import { RECOVERING_BACKGROUND, recoveringPageUrl } from './recovering-page.ts';
 
 export type ShellProblemReport = Omit<Extract<ShellToAgent, { type: 'shell.problem' }>, 'type'>;
@@ -146,8 +146,11 @@ export class KioskWindow extends EventEmitter<{ problem: [ShellProblemReport] }>
     this.navigate(this.target ?? recoveringPageUrl());
   }
 
-  /** A PNG of what the window shows now; rejects with a reason when there is none. */
-  async captureFrame(): Promise<Buffer> {
+  /**
+   * A PNG of what the window shows now — or of `request.clip` (CSS px), sized by `request.scale`
+   * (issue 11: the watchdog's small corner and whole-frame captures); rejects with a reason when there is none.
+   */
+  async captureFrame(request: FrameRequest = {}): Promise<Buffer> {
     if (this.window.isDestroyed()) throw new Error('no kiosk window: it was closed');
     const contents = this.window.webContents;
     if (contents.isCrashed()) throw new Error('the renderer is gone (crashed); it is being reloaded');
@@ -156,9 +159,14 @@ export class KioskWindow extends EventEmitter<{ problem: [ShellProblemReport] }>
       timer = setTimeout(() => reject(new Error(`capturePage did not answer within ${this.timings.captureTimeoutMs} ms`)), this.timings.captureTimeoutMs);
     });
     try {
-      const image = await Promise.race([contents.capturePage(), timeout]);
+      const { clip, scale = 1 } = request;
+      const rect = clip ? { x: Math.round(clip.x), y: Math.round(clip.y), width: Math.max(1, Math.round(clip.width)), height: Math.max(1, Math.round(clip.height)) } : undefined;
+      const image = await Promise.race([rect ? contents.capturePage(rect) : contents.capturePage(), timeout]);
       if (image.isEmpty()) throw new Error('capturePage returned an empty image (window not shown or zero-sized)');
-      return image.toPNG();
+      if (!rect && scale === 1) return image.toPNG();
+      // the image comes in device pixels (2× on a HiDPI screen): sized to the CSS size × scale
+      const css = rect ?? image.getSize();
+      return image.resize({ width: Math.max(1, Math.round(css.width * scale)), height: Math.max(1, Math.round(css.height * scale)), quality: 'good' }).toPNG();
     } finally {
       clearTimeout(timer);
     }

@@ -32,6 +32,7 @@ import { readFileSync } from 'node:fs';
 import { lifecycleView } from '../state-machines/lifecycle.machine.ts';
 import { withHoursOverride } from './hq-link/promised-hours.ts';
 import { startAgentHands, type AgentHands } from './self-test/agent-hands.ts';
+import { attachFaultEvidence, startAgentWatch, tapDeviceLines } from './watchdog/machine-watch.ts';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -44,6 +45,8 @@ const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
   [FaultCode.PRINTER_PAPER_JAM]: 'paper jam in the presenter: open and clear it',
   [FaultCode.PRINTER_NO_RESPONSE]: 'the printer does not answer status requests: check power and cable',
   [FaultCode.PRINTER_NOT_DELIVERING]: 'receipts are accepted but none comes out although the status is clean: check the paper path and print mechanism, then run a test print (staff screen or zizhu doctor --test-print)',
+  [FaultCode.PRINT_NOT_TAKEN]: 'a receipt was left in the presenter (ticket mouth): take it out; the next print waits for it',
+  [FaultCode.PRINTER_LINE_NOISE]: 'the printer cable carries line noise that persists (bytes that decode to nothing): check the cable, its shielding and the baud rate',
 };
 
 export interface AgentOptions {
@@ -203,6 +206,8 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
   }
   const { startup } = journal;
   log.info(`journal ${journalPath} open (schema v${startup.schemaVersion}, run ${startup.runId})`);
+  // issue 11: every fault.raised from here on carries the evidence bundle (runtime/watchdog/evidence.ts)
+  const evidence = attachFaultEvidence(journal, now, log);
   // once per start, first of this run's events; a kiosk lock journaled by the previous run is applied again below
   const restoredLock = journal.hqLink.currentLock();
   journal.outbox.enqueue('agent.started', {
@@ -253,16 +258,17 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     kiosk?.deviceHealth(device, faultsNow, warningsNow);
   };
 
-  const devices = await openKioskDevices(config.devices, { log, openTimeoutMs: 2_000 });
+  const devices = await openKioskDevices(config.devices, { log, openTimeoutMs: 2_000, faults: config.agent.deviceFaults });
   const { idReader, printer, scanner } = devices;
+  tapDeviceLines(evidence, devices);
   if (idReader) {
-    idReader.on('health', (h) => deviceState('idReader', fromDetail(h.fault)));
-    deviceState('idReader', fromDetail(idReader.health.fault));
+    idReader.on('health', (h) => deviceState('idReader', fromDetail(h.fault), h.warnings));
+    deviceState('idReader', fromDetail(idReader.health.fault), idReader.health.warnings);
     idReader.start();
   }
   if (scanner) {
-    scanner.on('health', (h) => deviceState('scanner', fromDetail(h.fault)));
-    deviceState('scanner', fromDetail(scanner.health.fault));
+    scanner.on('health', (h) => deviceState('scanner', fromDetail(h.fault), h.warnings));
+    deviceState('scanner', fromDetail(scanner.health.fault), scanner.health.warnings);
   }
   if (printer) {
     const printerState = () => {
@@ -432,7 +438,8 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
         config,
         now,
         ...(k ? { lifecycle: () => lifecycleView(k.lifecycle.getSnapshot()) } : {}),
-        devices: () => latestHealth,
+        // issue 11: with each device's line-noise record, read live from its driver
+        devices: () => new Map([...latestHealth].map(([d, h]) => [d, { ...h, lineNoise: devices[d]?.health.lineNoise }])),
         backends: () => latestBackends,
       }),
     ...(k ? { kiosk: kioskLockControl(k), helpAnswer: (a) => k.help.answer(a.requestId, a.text) } : {}),
@@ -455,6 +462,8 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
   });
   hqLink.provideRemoteHands(remoteHands.hands);
 
+  // issue 11: the journal's disk (DISK_LOW), and the screens for the evidence bundle
+  const machineWatch = startAgentWatch({ config, journal, dataDir, evidence, ...(kiosk ? { kiosk } : {}), ...(bridge ? { bridge } : {}), log });
   const names = (Object.keys(config.devices) as DeviceName[]).join(', ') || 'none';
   log.info(`agent for ${config.id} running; devices: ${names}${flows ? '; flows ready' : ''}`);
 
@@ -479,6 +488,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
       if (stopped) return;
       stopped = true;
       remoteHands.stop();
+      machineWatch.stop();
       // a batch in flight ends first (delivered, or left for the next start); commands still running resume then
       await hqLink.stop();
       clearInterval(heartbeat);

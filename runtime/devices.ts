@@ -1,4 +1,4 @@
-import type { KioskConfig } from '../kiosk-config/schema.ts';
+import type { DeviceFaultsConfig, KioskConfig } from '../kiosk-config/schema.ts';
 import type { ByteLink } from '../drivers/transport/link.ts';
 import { IdCardReader } from '../drivers/id-reader/device.ts';
 import { ReceiptPrinter } from '../drivers/printer/device.ts';
@@ -28,6 +28,17 @@ export interface OpenDevicesOptions extends LinkFactoryOptions {
   log?: DriverLog;
   /** how long to wait for a link's first open before carrying on with it down (it keeps retrying) */
   openTimeoutMs?: number;
+  /** issue 11: how the drivers judge status-derived faults and line noise (config agent.deviceFaults; default the drivers' own) */
+  faults?: DeviceFaultsConfig;
+}
+
+/** The drivers' options for `agent.deviceFaults`. */
+function faultOptions(f: DeviceFaultsConfig | undefined) {
+  if (!f) return {};
+  return {
+    confirmReads: f.confirmReads,
+    lineNoise: { windowMs: f.noiseWindowMs, windows: f.noiseWindows, noisyWindowsToRaise: f.noisyWindowsToRaise, quietWindowsToClear: f.quietWindowsToClear },
+  };
 }
 
 async function openWithin(link: ByteLink, ms: number): Promise<void> {
@@ -51,6 +62,7 @@ export async function openKioskDevices(devices: KioskConfig['devices'], opts: Op
   const links: ByteLink[] = [];
   const openTimeoutMs = opts.openTimeoutMs ?? 3000;
   const log = opts.log;
+  const faults = faultOptions(opts.faults);
   const result: KioskDevices = {
     links,
     async close() {
@@ -62,14 +74,21 @@ export async function openKioskDevices(devices: KioskConfig['devices'], opts: Op
     const link = linkForTransport(devices.idReader.transport, opts);
     links.push(link);
     await openWithin(link, openTimeoutMs);
-    result.idReader = new IdCardReader({ link, pollIntervalMs: devices.idReader.pollIntervalMs, ...(log ? { log } : {}) });
+    result.idReader = new IdCardReader({ link, pollIntervalMs: devices.idReader.pollIntervalMs, ...faults, ...(log ? { log } : {}) });
   }
   if (devices.printer) {
     const link = linkForTransport(devices.printer.transport, opts);
     links.push(link);
     await openWithin(link, openTimeoutMs);
     const p = devices.printer;
-    result.printer = new ReceiptPrinter({ link, profile: p.profile, completionTimeoutMs: p.completionTimeoutMs, notDeliveringAfter: p.notDeliveringAfterJobs });
+    result.printer = new ReceiptPrinter({
+      link,
+      profile: p.profile,
+      completionTimeoutMs: p.completionTimeoutMs,
+      notDeliveringAfter: p.notDeliveringAfterJobs,
+      takeTimeoutMs: p.takeTimeoutSeconds * 1000,
+      ...faults,
+    });
     // ASB and a status read now if the link is up, else when it comes up
     await result.printer.start();
   }
@@ -84,6 +103,7 @@ export async function openKioskDevices(devices: KioskConfig['devices'], opts: Op
       hidLayout: s.layout,
       terminator: s.lineTerminator,
       duplicateWindowMs: s.duplicateWindowMs,
+      ...(faults.lineNoise ? { lineNoise: faults.lineNoise } : {}),
       ...(log ? { log } : {}),
     });
   }

@@ -15,6 +15,11 @@ import { ScreenWatchdog, type ScreenWatchdogOptions } from './screen-watchdog.ts
 import type { Now } from '../state-machines/deadlines.ts';
 import { faultEvent } from './hq-events.ts';
 import { kioskProcessHands } from './hq-link/process-hands.ts';
+import { startKioskWatch, type KioskWatch } from './watchdog/machine-watch.ts';
+import { startScreenRecovery, type ScreenRecovery } from './watchdog/screen-recovery.ts';
+import type { LadderPolicy } from './watchdog/ladder.ts';
+import { markerBootId } from '../contracts/screen-marker.ts';
+import { screenPrivacy } from './hq-link/screenshot.ts';
 
 export type ShellChoice = 'chromium' | 'parent-port' | 'none';
 
@@ -32,9 +37,14 @@ export interface KioskProcessOptions {
   notifyPort?: number;
   env?: NodeJS.ProcessEnv;
   /** the screen watchdog's timing (it runs whenever there is a shell) */
-  watchdog?: Pick<ScreenWatchdogOptions, 'paintTimeoutMs' | 'checkEveryMs' | 'frameEveryMs' | 'reloadGraceMs'>;
+  watchdog?: Pick<
+    ScreenWatchdogOptions,
+    'paintTimeoutMs' | 'checkEveryMs' | 'frameEveryMs' | 'reloadGraceMs' | 'markerEveryMs' | 'frozenAfterMs' | 'coveredAfterChecks' | 'hungAfterMs'
+  >;
   /** the kiosk's clock (default the system clock; tests and `zizhu start --at` pin it) */
   now?: Now;
+  /** issue 11: the recovery ladder's attempts and waits (tests shorten them) */
+  recovery?: Partial<LadderPolicy>;
   /** the kiosk config's file (named in errors about it) */
   configFile?: string;
   /**
@@ -56,6 +66,8 @@ export interface RunningKioskProcess {
   agent: RunningAgent;
   shell?: ShellConnection;
   watchdog?: ScreenWatchdog;
+  /** issue 11: the recovery ladder the watchdogs use */
+  recovery?: ScreenRecovery;
   /** the renderer URL with this boot's token */
   rendererUrl: string;
   stop(reason?: string): Promise<void>;
@@ -111,6 +123,9 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
   bridge.on('painted', firstPaint);
   let shell: ShellConnection | undefined;
   let watchdog: ScreenWatchdog | undefined;
+  let recovery: ScreenRecovery | undefined;
+  // made after the shell, used by the recovery ladder made with it
+  const late: { machineWatch?: KioskWatch; hands?: ReturnType<typeof kioskProcessHands> } = {};
   const onProblem = (p: ShellProblemEvent) => {
     agent.log.warn(`screen: ${p.problem}: ${p.detail}`);
     agent.journal.outbox.enqueue('screen.problem', { problem: p.problem, detail: p.detail });
@@ -137,12 +152,35 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
       await shell.load(bridge.url);
       // HQ's reload-screen command: the shell reloads the page (it lands on the same step)
       const s = shell;
+      const kiosk = agent.kiosk;
       agent.hqLink.provideScreenReload(() => s.reload('HQ asked for a reload (reload-screen)'));
+      // issue 11: what the screen's watchdogs do about a fault: reload → restart the shell → restart the agent (as
+      // HQ's restart-app, when something starts it again) → out of service (runtime/watchdog/screen-recovery.ts)
+      const restartable = typeof s.relaunch === 'function' || o.onRestart !== undefined;
+      recovery = startScreenRecovery({
+        shell: s,
+        ...(kiosk ? { kiosk } : {}),
+        dataDir: dirname(agent.journalPath),
+        journal: agent.journal,
+        faults: () => [...(watchdog?.faults ?? []), ...(late.machineWatch?.gpu?.raised ? ['GPU_CRASHED'] : [])],
+        ...(restartable ? { restartAgent: async (reason: string) => late.hands?.restartApp?.(`the recovery ladder: ${reason}`) } : {}),
+        log: agent.log,
+        ...(o.now ? { now: o.now } : {}),
+        ...(o.recovery ? { policy: o.recovery } : {}),
+      });
+      const ladder = recovery;
       watchdog = new ScreenWatchdog({
+        recover: (code, reason) => ladder.recover(code, reason),
         bridge,
         shell,
-        report: (c) => agent.journal.outbox.enqueue(...faultEvent(c)),
+        report: (c) => {
+          agent.journal.outbox.enqueue(...faultEvent(c));
+          if (c.change === 'cleared') ladder.cleared();
+        },
         log: agent.log,
+        // issue 11: the marker this boot's renderer draws (from the boot token); frames go to HQ only of screens without personal data
+        markerBootId: markerBootId(bridge.token),
+        ...(kiosk ? { privacy: () => screenPrivacy(kiosk.screen()) } : {}),
         ...o.watchdog,
       }).start();
     }
@@ -152,12 +190,26 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     await agent.stop();
     throw e;
   }
+  // issue 11: display connectors, the shell's GPU process, the touch panel (runtime/watchdog/machine-watch.ts)
+  const machineWatch = (late.machineWatch = startKioskWatch({
+    ...(recovery ? { recover: recovery.recover } : {}),
+    config,
+    journal: agent.journal,
+    now: o.now ?? Date.now,
+    devices: agent.devices,
+    ...(agent.kiosk ? { kiosk: agent.kiosk } : {}),
+    bridge,
+    ...(shell ? { shell } : {}),
+    log: agent.log,
+  }));
   let stopped = false;
   /** `relaunch`: Electron relaunches the app once the agent has stopped (HQ's restart-app) */
   const stop = async (reason: string, relaunch = false) => {
     if (stopped) return;
     stopped = true;
     watchdog?.stop();
+    recovery?.stop();
+    machineWatch.stop();
     agent.hqLink.provideScreenReload(undefined);
     agent.hqLink.provideRemoteHands({ captureScreen: undefined, restartApp: undefined });
     bridge.off('painted', firstPaint);
@@ -171,13 +223,13 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     await agent.stop();
   };
   // issue 10: HQ's screenshot and restart-app need the screen and this process
-  agent.hqLink.provideRemoteHands(
-    kioskProcessHands({ agent, bridge, ...(shell ? { shell } : {}), stop, ...(o.onRestart ? { onRestart: o.onRestart } : {}) }),
-  );
+  const hands = (late.hands = kioskProcessHands({ agent, bridge, ...(shell ? { shell } : {}), stop, ...(o.onRestart ? { onRestart: o.onRestart } : {}) }));
+  agent.hqLink.provideRemoteHands(hands);
   return {
     agent,
     ...(shell ? { shell } : {}),
     ...(watchdog ? { watchdog } : {}),
+    ...(recovery ? { recovery } : {}),
     rendererUrl: bridge.url,
     stop: (reason = 'stopped') => stop(reason),
   };

@@ -10,6 +10,7 @@ import type { FaultCode } from '../contracts/faults.ts';
 import type { DeviceName } from './device-faults.ts';
 import type { RunningAgent } from './agent.ts';
 import type { HqLinkStatus } from './hq-link/link.ts';
+import type { LineNoiseReport } from '../drivers/transport/line-noise.ts';
 
 export interface AgentStatus {
   pid: number;
@@ -17,7 +18,8 @@ export interface AgentStatus {
   startedAt: string;
   /** the kiosk lifecycle's status (e.g. inService, outOfService), when the agent has a screen */
   kiosk?: string;
-  devices: { device: DeviceName; link: string; faults: Problem[]; warnings: Problem[] }[];
+  /** `lineNoise`: what the device's line carries that decodes to nothing (issue 11) */
+  devices: { device: DeviceName; link: string; faults: Problem[]; warnings: Problem[]; lineNoise?: LineNoiseReport }[];
   /** the link to HQ: last delivery, backlog, last error, set-aside events, clock skew */
   hqLink?: HqLinkStatus;
 }
@@ -43,6 +45,7 @@ export function agentStatusOf(agent: Pick<RunningAgent, 'config' | 'devices' | '
       link: agent.devices[device]?.link.name ?? 'not opened',
       faults: of(device, 'fault'),
       warnings: of(device, 'warning'),
+      ...(agent.devices[device]?.health.lineNoise ? { lineNoise: agent.devices[device].health.lineNoise } : {}),
     })),
     ...(agent.hqLink ? { hqLink: agent.hqLink.status() } : {}),
   };

@@ -5,6 +5,9 @@ import type { ByteLink, LinkHealth } from '../transport/link.ts';
 import { SamCommand, SamDeframer, describeCommand, encodeRequest, hex2, parseReply, type SamReply } from './protocol.ts';
 import { cardOfReadReply, newestAddressOfReply, type IdCard } from './card.ts';
 import { samStatus, samStatusFault } from './status.ts';
+import { whyNotAnAnswer } from './matching.ts';
+import { DEFAULT_CONFIRM_READS, FaultDebouncer } from '../transport/fault-debounce.ts';
+import { LineNoise, lineNoiseWarning, type LineNoiseOptions, type LineNoiseReport } from '../transport/line-noise.ts';
 
 /** Where the driver writes what it does. Everything personal is masked before it gets here. */
 export interface IdReaderLog {
@@ -32,6 +35,12 @@ export interface IdCardReaderOptions {
   noResponseLimit?: number;
   /** consecutive garbled/out-of-step replies before health turns IDREADER_PROTOCOL_ERROR, default 3 */
   protocolErrorLimit?: number;
+  /** consecutive replies that say (or stop saying) the SAM is faulty before IDREADER_SAM_FAULT is raised (cleared), default 3 */
+  confirmReads?: number;
+  /** after a timeout, a stray reply or noise, the line must be quiet this long before the next request (resync), default 30 ms */
+  resyncQuietMs?: number;
+  /** how line noise is judged persistent (transport/line-noise.ts) */
+  lineNoise?: LineNoiseOptions;
   log?: IdReaderLog;
 }
 
@@ -40,6 +49,10 @@ export type IdReaderHealthState = 'unknown' | 'ok' | 'fault';
 export interface IdReaderHealth {
   state: IdReaderHealthState;
   fault?: { code: FaultCode; detail: string };
+  /** what does not stop the reader (IDREADER_LINE_NOISE) */
+  warnings?: { code: FaultCode; detail: string }[];
+  /** garbage and stray replies on the line (issue 11) */
+  lineNoise?: LineNoiseReport;
   /** epoch ms of the last change */
   since: number;
 }
@@ -81,6 +94,12 @@ type Command = readonly [number, number];
  * A GA 467 ID card reader on a ByteLink. Polls find → select → read, emits exactly one `card`
  * per placement (the card must leave — find fails — before the same card is emitted again),
  * maps every SW3 to an outcome or a typed fault, and never keeps the photo.
+ *
+ * No false faults (issue 11): a reply is taken only when it can answer the outstanding request
+ * (matching.ts; a late reply to an earlier one is dropped), the driver resynchronises after a
+ * timeout, a stray reply or noise (it waits for a quiet line before its next request), a SAM fault
+ * is raised and cleared only after `confirmReads` replies in a row say so, and bytes that are no
+ * frame are line noise (`health.lineNoise`), reported as IDREADER_LINE_NOISE only when it persists.
  */
 export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
   readonly link: ByteLink;
@@ -95,7 +114,14 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
   private readonly log: IdReaderLog | undefined;
 
   private readonly deframer = new SamDeframer();
-  private waiter: { resolve: (r: SamReply) => void; reject: (e: unknown) => void } | undefined;
+  private waiter: { command: Command; resolve: (r: SamReply) => void; reject: (e: unknown) => void } | undefined;
+  private readonly samFault: FaultDebouncer<FaultCode>;
+  private readonly noise: LineNoise;
+  private readonly resyncQuietMs: number;
+  /** performance.now() of the last bytes from the reader */
+  private lastBytesAt = 0;
+  /** a timeout, a stray reply or noise since the last request: wait for a quiet line first */
+  private outOfStep = false;
   private unsubscribe: (() => void)[] = [];
   private lock: Promise<unknown> = Promise.resolve();
   private running = false;
@@ -123,6 +149,9 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
     this.readFailureLimit = Math.max(1, opts.readFailureLimit ?? 3);
     this.noResponseLimit = Math.max(1, opts.noResponseLimit ?? 2);
     this.protocolErrorLimit = Math.max(1, opts.protocolErrorLimit ?? 3);
+    this.samFault = new FaultDebouncer(opts.confirmReads ?? DEFAULT_CONFIRM_READS);
+    this.resyncQuietMs = opts.resyncQuietMs ?? 30;
+    this.noise = new LineNoise(opts.lineNoise ?? {}, () => this.recompute());
     this.log = opts.log;
     this.unsubscribe.push(
       this.link.onData((chunk) => this.onBytes(chunk)),
@@ -131,8 +160,9 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
     if (this.link.health.state === 'down') this.onLinkHealth(this.link.health);
   }
 
+  /** Health as last known; its line-noise record is live. */
   get health(): IdReaderHealth {
-    return this._health;
+    return { ...this._health, lineNoise: this.noise.report };
   }
 
   /** True while a read card is on the antenna. */
@@ -177,6 +207,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
   /** Stop and unsubscribe from the link for good. */
   async close(): Promise<void> {
     await this.stop();
+    this.noise.close();
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     this.waiter?.reject(new DeviceFault(FaultCode.IDREADER_NO_RESPONSE, `${this.link.name}: reader closed`, { link: this.link.name }));
@@ -375,12 +406,14 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
 
   private async transact(command: Command, timeoutMs: number): Promise<SamReply> {
     const what = describeCommand(command[0], command[1]);
+    if (this.outOfStep) await this.resync();
     // anything that arrived since the last exchange is stale
-    this.deframer.reset();
+    this.dropPartial();
     const reply = new Promise<SamReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
-        this.deframer.reset();
+        this.outOfStep = true;
+        this.dropPartial();
         reject(
           new DeviceFault(FaultCode.IDREADER_NO_RESPONSE, `${this.link.name}: no answer to ${what} within ${timeoutMs} ms; check power and cable of the ID reader`, {
             link: this.link.name,
@@ -390,6 +423,7 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
         );
       }, timeoutMs);
       this.waiter = {
+        command,
         resolve: (r) => {
           clearTimeout(timer);
           this.waiter = undefined;
@@ -412,39 +446,72 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
       await reply.catch(() => undefined);
       throw e;
     }
-    const r = await reply;
-    // a reply that cannot belong to this command (e.g. a late answer to an earlier one)
-    const okSw3 = command === SamCommand.FIND_CARD ? 0x9f : 0x90;
-    const other = command === SamCommand.FIND_CARD ? 0x90 : 0x9f;
-    if (r.sw3 === other && r.sw3 !== okSw3) {
-      throw new DeviceFault(FaultCode.IDREADER_PROTOCOL_ERROR, `${this.link.name}: reply SW3 ${hex2(r.sw3)} does not answer ${what}; the exchange is out of step`, {
-        link: this.link.name,
-        sw3: hex2(r.sw3),
-      });
+    // a reply that cannot answer this command (a late answer to an earlier one) never gets here: onBytes drops it
+    return reply;
+  }
+
+  /** Before a request, after trouble: wait (at most one response timeout) until the line has been quiet `resyncQuietMs`. */
+  private async resync(): Promise<void> {
+    const giveUpAt = performance.now() + this.responseTimeoutMs;
+    for (;;) {
+      const quietFor = performance.now() - this.lastBytesAt;
+      if (quietFor >= this.resyncQuietMs || performance.now() >= giveUpAt) break;
+      await new Promise((r) => setTimeout(r, this.resyncQuietMs - quietFor));
     }
-    return r;
+    this.outOfStep = false;
+  }
+
+  /** Drop a partial frame left from before (stale): its bytes are noise. */
+  private dropPartial(): void {
+    const held = this.deframer.bufferedBytes;
+    this.deframer.reset();
+    if (held > 0) this.noise.record(held);
+  }
+
+  /** A reply that answers nothing outstanding: dropped, counted as noise, and the next request resyncs first. */
+  private stray(bytes: number, why: string): void {
+    this.noise.record(bytes);
+    this.outOfStep = true;
+    this.log?.debug?.(`${this.link.name}: stray reply dropped: ${why}`, { link: this.link.name });
   }
 
   private onBytes(chunk: Uint8Array): void {
+    this.lastBytesAt = performance.now();
+    this.noise.check();
+    const consumedBefore = this.deframer.streamOffset - this.deframer.bufferedBytes;
+    let framed = 0;
     for (const item of this.deframer.push(chunk)) {
       const w = this.waiter;
       if ('frame' in item) {
-        if (!w) continue; // unsolicited: nobody asked
+        framed += item.frame.byteLength;
+        if (!w) {
+          this.stray(item.frame.byteLength, 'a reply while no request is outstanding');
+          continue;
+        }
+        let reply: SamReply;
         try {
-          w.resolve(parseReply(item.frame.body));
+          reply = parseReply(item.frame.body);
         } catch (e) {
           w.reject(new DeviceFault(FaultCode.IDREADER_PROTOCOL_ERROR, `${this.link.name}: ${(e as Error).message}`, { link: this.link.name }));
+          continue;
         }
+        const why = whyNotAnAnswer(w.command, reply);
+        if (why) this.stray(item.frame.byteLength, why);
+        else w.resolve(reply);
         continue;
       }
       const err = item.error;
       // code and offset only: skipped bytes may be card text
       this.log?.debug?.(`${this.link.name}: ${err.code} at stream offset ${err.offset}`, { code: err.code });
+      this.outOfStep = true;
       // stray bytes are skipped; a damaged frame fails the exchange at once (no point waiting)
       if (w && err.code !== 'BAD_PREAMBLE') {
         w.reject(new DeviceFault(FaultCode.IDREADER_PROTOCOL_ERROR, `${this.link.name}: damaged reply: ${err.message}`, { link: this.link.name, frameError: err.code, offset: err.offset }));
       }
     }
+    // every byte the deframer let go of that was not in a frame: skipped garbage, rejected frames
+    const garbage = this.deframer.streamOffset - this.deframer.bufferedBytes - consumedBefore - framed;
+    if (garbage > 0) this.noise.record(garbage);
   }
 
   // --- health --------------------------------------------------------------------------------------
@@ -464,7 +531,8 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
       this.protocolErrors = 0;
       this.clear(FaultCode.IDREADER_PROTOCOL_ERROR);
     }
-    if (outcome !== 'sam_fault') this.clear(FaultCode.IDREADER_SAM_FAULT);
+    // raised by noteError once confirmed (it has the command's words); cleared here once confirmed
+    if (this.samFault.observe(outcome === 'sam_fault' ? [FaultCode.IDREADER_SAM_FAULT] : []).cleared.length) this.clear(FaultCode.IDREADER_SAM_FAULT);
   }
 
   private noteError(f: DeviceFault): void {
@@ -477,6 +545,10 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
         this.protocolErrors++;
         this.log?.warn(f.detail, f.context);
         if (this.protocolErrors >= this.protocolErrorLimit) this.set(f);
+        break;
+      case FaultCode.IDREADER_SAM_FAULT:
+        // one reply saying so is not enough: `confirmReads` in a row (noteReply counts them)
+        if (this.samFault.has(FaultCode.IDREADER_SAM_FAULT)) this.set(f);
         break;
       default:
         this.set(f);
@@ -501,16 +573,21 @@ export class IdCardReader extends EventEmitter<IdCardReaderEvents> {
   private recompute(): void {
     const head = PRECEDENCE.map((c) => this.conditions.get(c)).find((f) => f !== undefined);
     const prev = this._health;
+    const lineNoise = this.noise.report;
+    const warnings = lineNoise.persistent ? [lineNoiseWarning(FaultCode.IDREADER_LINE_NOISE, this.link.name, lineNoise)] : [];
+    const sameWarnings = (prev.warnings ?? []).map((w) => w.code).join() === warnings.map((w) => w.code).join() && prev.lineNoise?.noisy === lineNoise.noisy;
+    const extra = { ...(warnings.length ? { warnings } : {}), lineNoise };
     if (head) {
-      if (prev.state === 'fault' && prev.fault?.code === head.code) return;
-      this._health = { state: 'fault', fault: { code: head.code, detail: head.detail }, since: Date.now() };
-      this.log?.warn(`ID reader fault ${head.code}: ${head.detail}`, { link: this.link.name });
+      if (prev.state === 'fault' && prev.fault?.code === head.code && sameWarnings) return;
+      const newFault = !(prev.state === 'fault' && prev.fault?.code === head.code);
+      this._health = { state: 'fault', fault: { code: head.code, detail: head.detail }, ...extra, since: newFault ? Date.now() : prev.since };
+      if (newFault) this.log?.warn(`ID reader fault ${head.code}: ${head.detail}`, { link: this.link.name });
       this.safeEmit('health', this._health);
-      this.safeEmit('fault', head);
+      if (newFault) this.safeEmit('fault', head);
       return;
     }
-    if (prev.state === 'ok') return;
-    this._health = { state: 'ok', since: Date.now() };
+    if (prev.state === 'ok' && sameWarnings) return;
+    this._health = { state: 'ok', ...extra, since: prev.state === 'ok' ? prev.since : Date.now() };
     if (prev.state === 'fault') this.log?.info('ID reader healthy again', { link: this.link.name, was: prev.fault?.code });
     this.safeEmit('health', this._health);
   }

@@ -5,8 +5,10 @@ import type { ByteLink, LinkHealth } from '../transport/link.ts';
 import { BUFFER_CLEAR_REQUEST, CompletionIdSequence, asbEnable, encodePrintJob, statusRequestBytes } from './encode.ts';
 import type { PrintJob } from './job.ts';
 import { type PrinterProfile, type PrinterProfileName, type StatusRequest, printerProfile } from './profiles.ts';
-import { type PrinterMessage, type PrinterStatusPart, PrinterStreamDemux, faultsOf, primaryFault } from './status.ts';
+import { type PrinterMessage, type PrinterStatusPart, PrinterStreamDemux, customStatusContradiction, faultsOf, primaryFault, statusContradiction } from './status.ts';
 import { DeliveryRecord } from './delivery.ts';
+import { DEFAULT_CONFIRM_READS, FaultDebouncer } from '../transport/fault-debounce.ts';
+import { LineNoise, type LineNoiseOptions, type LineNoiseReport } from '../transport/line-noise.ts';
 
 /**
  * The receipt printer driver. `print(job)` resolves only when delivery is verified:
@@ -31,6 +33,14 @@ import { DeliveryRecord } from './delivery.ts';
  *
  * Health: ASB whenever the link comes (back) up (and in every job, after ESC @), a heartbeat poll,
  * `status`/`fault` events on change, `selfCheck()` for `zizhu doctor`. Jobs are serialised.
+ * No false faults (issue 11): a status-derived fault or warning is raised only after `confirmReads`
+ * clean, consistent status reads in a row show it, and cleared the same way; an ASB message or a
+ * poll that shows a change makes the driver read again at once (`confirmGapMs` apart), so a real
+ * fault is confirmed within a few round trips. A read is clean when no garbage arrived while it was
+ * answered and its bytes do not contradict each other (`statusContradiction`). Garbage and
+ * contradicting reads are line noise (`health.lineNoise`); only noise that persists is reported, as
+ * the warning PRINTER_LINE_NOISE. On presenter printers a ticket left in the output `takeTimeoutMs`
+ * is the warning PRINT_NOT_TAKEN until a status read sees it taken.
  * A printer whose status is clean but which silently delivers nothing, `notDeliveringAfter` jobs in a
  * row, is PRINTER_NOT_DELIVERING (delivery.ts) until a job is delivered or `paperReloaded()`.
  * `job` events say when a job went to the printer, how long it should take and when the driver gives
@@ -54,6 +64,14 @@ export interface ReceiptPrinterOptions {
   completionIdStart?: number;
   /** jobs in a row accepted and silently not delivered that make PRINTER_NOT_DELIVERING (default 2) */
   notDeliveringAfter?: number;
+  /** clean, consistent status reads in a row before a status-derived fault is raised or cleared (default 3) */
+  confirmReads?: number;
+  /** pause before each read that confirms a change (default 20 ms) */
+  confirmGapMs?: number;
+  /** how line noise is judged persistent (transport/line-noise.ts) */
+  lineNoise?: LineNoiseOptions;
+  /** presenter: how long a ticket may wait in the output before PRINT_NOT_TAKEN (default the profile's take timeout) */
+  takeTimeoutMs?: number;
 }
 
 export interface PrintOptions {
@@ -95,11 +113,13 @@ export interface PrinterHealth {
   state: PrinterHealthState;
   faults: FaultCode[];
   warnings: FaultCode[];
-  /** the latest value of every status bit any message reported */
+  /** every status bit as the latest clean status reads reported it */
   status: PrinterStatusPart;
   /** epoch ms of the last message from the printer */
   lastHeardAt: number | null;
   link: LinkHealth;
+  /** garbage and contradicting status on the line (issue 11); the driver always fills it in */
+  lineNoise?: LineNoiseReport;
 }
 
 export interface PrinterSelfCheck {
@@ -158,6 +178,9 @@ export interface ReceiptPrinterEvents {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The bits a message actually reported (a decoder leaves the others undefined). */
+const definedBits = (part: PrinterStatusPart): PrinterStatusPart => Object.fromEntries(Object.entries(part).filter(([, v]) => v !== undefined)) as PrinterStatusPart;
+
 /** `promise`, or `fallback` after `ms`; the timer is cleared either way so it never holds the process open. */
 function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -170,9 +193,31 @@ function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
 /** Who waits for the next status replies. */
 interface ReplyWaiter {
   remaining: number;
-  status: PrinterStatusPart;
+  /** the DLE EOT replies, and Custom's full status, kept apart so they can be checked against each other */
+  epson: PrinterStatusPart;
+  custom?: PrinterStatusPart;
   done: Deferred<PrinterStatusPart>;
 }
+
+/** One status read: what it said, and whether it can be believed (no garbage while it was answered, no contradiction). */
+interface StatusRead {
+  status: PrinterStatusPart;
+  clean: boolean;
+}
+
+/** Faults and warnings in the order a person reads them (faultsOf's order). */
+const CODE_ORDER: FaultCode[] = [
+  FaultCode.PRINTER_PAPER_OUT,
+  FaultCode.PRINTER_COVER_OPEN,
+  FaultCode.PRINTER_CUTTER_ERROR,
+  FaultCode.PRINTER_PAPER_JAM,
+  FaultCode.PRINTER_UNRECOVERABLE_ERROR,
+  FaultCode.PRINTER_OFFLINE,
+  FaultCode.PRINTER_PAPER_NEAR_END,
+  FaultCode.PRINT_NOT_TAKEN,
+];
+const WARNING_CODES: ReadonlySet<FaultCode> = new Set([FaultCode.PRINTER_PAPER_NEAR_END, FaultCode.PRINT_NOT_TAKEN]);
+const inOrder = (codes: FaultCode[]) => [...codes].sort((a, b) => CODE_ORDER.indexOf(a) - CODE_ORDER.indexOf(b));
 
 export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
   readonly profile: PrinterProfile;
@@ -181,7 +226,18 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
   private readonly demux = new PrinterStreamDemux();
   private readonly ids: CompletionIdSequence;
 
-  private status: PrinterStatusPart = {};
+  /** every bit as clean reads reported it (health.status) */
+  private clean: PrinterStatusPart = {};
+  private readonly debounce: FaultDebouncer<FaultCode>;
+  private readonly noise: LineNoise;
+  /** garbage bytes received since the driver started (a read is clean when this did not move while it was answered) */
+  private garbageBytes = 0;
+  /** every byte received since the driver started (a read that times out with none is a printer that does not answer) */
+  private bytesReceived = 0;
+  private settling: Promise<void> | null = null;
+  /** presenter: performance.now() when clean reads first saw the ticket in the output (null: not there) */
+  private ticketSince: number | null = null;
+  private ticketTimer: NodeJS.Timeout | undefined;
   private lastHeardAt: number | null = null;
   private noResponse = false;
   private health_: PrinterHealth;
@@ -207,16 +263,18 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     this.profile = typeof opts.profile === 'object' ? opts.profile : printerProfile(opts.profile ?? 'epson-generic');
     this.ids = new CompletionIdSequence(opts.completionIdStart);
     this.delivery = new DeliveryRecord(opts.notDeliveringAfter);
-    this.health_ = { state: 'unknown', faults: [], warnings: [], status: {}, lastHeardAt: null, link: this.link.health };
+    this.debounce = new FaultDebouncer(opts.confirmReads ?? DEFAULT_CONFIRM_READS);
+    this.noise = new LineNoise(opts.lineNoise ?? {}, () => this.recompute());
+    this.health_ = { state: 'unknown', faults: [], warnings: [], status: {}, lastHeardAt: null, link: this.link.health, lineNoise: this.noise.report };
     this.unsubscribe.push(
       this.link.onData((chunk) => this.onData(chunk)),
       this.link.onHealth((h) => this.onLinkHealth(h)),
     );
   }
 
-  /** Health as last known (no I/O). */
+  /** Health as last known (no I/O); its line-noise record is live. */
   get health(): PrinterHealth {
-    return this.health_;
+    return { ...this.health_, lineNoise: this.noise.report };
   }
 
   /** Completion reply arriving → print() resolving, for the last successful job (ms). */
@@ -247,7 +305,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     }
     if (this.link.health.state === 'up') await this.setUpPrinter();
     else this.recompute();
-    return this.health_;
+    return this.health;
   }
 
   /** Stop polling and unsubscribe from the link for good (the link stays open: it is the caller's). Jobs in flight reject. */
@@ -257,6 +315,8 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     this.started = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
+    clearTimeout(this.ticketTimer);
+    this.noise.close();
     for (const u of this.unsubscribe) u();
     this.unsubscribe = [];
     const err = this.closedFault();
@@ -280,10 +340,37 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     if (this.profile.capabilities.asb) await this.link.write(asbEnable(this.profile.asbMask));
   }
 
-  /** Ask the printer for its full status now (DLE EOT 1–4, Custom full status). */
-  async refreshStatus(): Promise<PrinterHealth> {
+  /**
+   * Ask the printer for its full status now (DLE EOT 1–4, Custom full status), and again while a
+   * change waits for confirmation: resolves with the health once it has settled. Rejects only when
+   * the printer does not answer.
+   */
+  refreshStatus(): Promise<PrinterHealth> {
+    if (!this.settling) {
+      this.settling = this.settle().finally(() => {
+        this.settling = null;
+      });
+    }
+    return this.settling.then(() => this.health);
+  }
+
+  /** Read the full status until no change is pending (at most 3 × confirmReads reads). */
+  private async settle(): Promise<void> {
+    const gap = this.opts.confirmGapMs ?? 20;
     await this.request(this.profile.statusRequests);
-    return this.health_;
+    for (let i = 1; i < 3 * this.debounce.confirmReads && this.debounce.pending && !this.closed; i++) {
+      await sleep(gap);
+      await this.request(this.profile.statusRequests);
+    }
+  }
+
+  /** Confirm what an ASB message or a timer suggests, in the background. */
+  private confirmSoon(): void {
+    if (this.closed || !this.started || this.link.health.state !== 'up') return;
+    const gap = this.opts.confirmGapMs ?? 20;
+    setTimeout(() => {
+      if (!this.closed) this.refreshStatus().catch(() => undefined);
+    }, gap).unref();
   }
 
   /** For `zizhu doctor`: a fresh status read, summarised. */
@@ -322,38 +409,47 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
 
   private onData(chunk: Uint8Array): void {
     const t = performance.now();
+    this.bytesReceived += chunk.length;
+    this.noise.check();
     for (const m of this.demux.push(chunk)) this.onMessage(m, t);
+  }
+
+  /** Bytes that fit no message, or a message nobody asked for: line noise. */
+  private onGarbage(bytes: number): void {
+    this.garbageBytes += bytes;
+    this.noise.record(bytes);
   }
 
   private onMessage(m: PrinterMessage, t: number): void {
     if (m.kind === 'garbage') {
+      this.onGarbage(m.bytes.length);
       this.safeEmit('garbage', m);
       return;
     }
     this.lastHeardAt = Date.now();
-    if (this.noResponse) {
-      this.noResponse = false;
-      // it came back (power cycle?): ASB must be enabled again
-      this.enableAsb().catch(() => undefined);
-    }
     switch (m.kind) {
-      case 'asb':
-        this.merge({
+      case 'asb': {
+        const part = {
           ...m.status,
           // what ASB reports is the current condition; clear the DLE EOT-only bits it implies
           stoppedByPaperEnd: m.status.paperEnd,
           errorOccurred: !!(m.status.cutterError || m.status.unrecoverableError || m.status.recoverableError || m.status.autoRecoverableError),
-        });
+        };
+        // ASB says something changed: believe it only once status reads confirm it
+        const said = faultsOf({ ...this.clean, ...part });
+        const codes = [...said.faults, ...said.warnings];
+        if (codes.some((c) => !this.debounce.has(c)) || this.debounce.codes.some((c) => c !== FaultCode.PRINT_NOT_TAKEN && !codes.includes(c))) this.confirmSoon();
         break;
+      }
       case 'realtime-status':
       case 'custom-full-status': {
-        this.merge(m.status);
         const w = this.replyWaiter;
         if (w) {
-          w.status = { ...w.status, ...m.status };
+          if (m.kind === 'custom-full-status') w.custom = m.status;
+          else w.epson = { ...w.epson, ...m.status };
           if (--w.remaining === 0) {
             this.replyWaiter = null;
-            w.done.resolve(w.status);
+            w.done.resolve({ ...w.epson, ...w.custom });
           }
         }
         break;
@@ -367,18 +463,74 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
         break;
       }
       case 'buffer-cleared':
-        this.bufferCleared?.resolve();
-        this.bufferCleared = null;
+        if (this.bufferCleared) {
+          this.bufferCleared.resolve();
+          this.bufferCleared = null;
+        } else this.onGarbage(3);
         break;
       case 'block':
+        // the driver never asks for one (GS I, GS ( E …): noise that happened to end in NUL
+        this.onGarbage(m.bytes.length);
         break;
     }
     this.recompute();
   }
 
-  private merge(part: PrinterStatusPart): void {
-    const defined = Object.fromEntries(Object.entries(part).filter(([, v]) => v !== undefined)) as PrinterStatusPart;
-    this.status = { ...this.status, ...defined };
+  /**
+   * A status read was answered: if it is clean (no garbage meanwhile, nothing contradicting), its
+   * bits become health.status and — for a full read — it is one observation for the debouncer.
+   */
+  private afterRead(reqs: readonly StatusRequest[], w: ReplyWaiter, garbageBefore: number): StatusRead {
+    const status = { ...w.epson, ...w.custom };
+    const contradiction = statusContradiction(w.epson) ?? (w.custom ? customStatusContradiction(w.custom, w.epson) : undefined);
+    if (contradiction) this.noise.record(0);
+    const clean = contradiction === undefined && this.garbageBytes === garbageBefore;
+    if (!clean) return { status, clean };
+    this.clean = { ...this.clean, ...definedBits(status) };
+    if (this.noResponse) {
+      // it answers again (power cycled?): ASB must be enabled again
+      this.noResponse = false;
+      this.enableAsb().catch(() => undefined);
+    }
+    this.trackTicket(status);
+    if (reqs.length === this.profile.statusRequests.length) {
+      const { faults, warnings } = faultsOf(status);
+      const notTaken = this.ticketSince !== null && performance.now() - this.ticketSince >= this.takeMs;
+      this.debounce.observe([...faults, ...warnings, ...(notTaken ? [FaultCode.PRINT_NOT_TAKEN] : [])]);
+    }
+    this.recompute();
+    return { status, clean };
+  }
+
+  private get takeMs(): number {
+    return this.opts.takeTimeoutMs ?? this.profile.timeouts.takeMs;
+  }
+
+  /** Presenter: when did the ticket now in the output first show; a read at `takeMs` after that decides PRINT_NOT_TAKEN. */
+  private trackTicket(s: PrinterStatusPart): void {
+    if (!this.profile.capabilities.presenter || s.ticketInOutput === undefined) return;
+    if (!s.ticketInOutput) {
+      this.ticketSince = null;
+      clearTimeout(this.ticketTimer);
+      return;
+    }
+    if (this.ticketSince !== null) return;
+    this.ticketSince = performance.now();
+    clearTimeout(this.ticketTimer);
+    this.ticketTimer = setTimeout(() => this.confirmSoon(), this.takeMs);
+    this.ticketTimer.unref();
+  }
+
+  /** A read made to decide something now (before or after a job): clean if one of `confirmReads` tries is. */
+  private async cleanRead(): Promise<StatusRead> {
+    let read = await this.read(this.profile.statusRequests);
+    for (let i = 1; i < this.debounce.confirmReads && !read.clean; i++) read = await this.read(this.profile.statusRequests);
+    return read;
+  }
+
+  /** Status-derived faults as confirmed (what health says), without the link and delivery ones. */
+  private confirmedFaults(): FaultCode[] {
+    return inOrder(this.debounce.codes.filter((c) => !WARNING_CODES.has(c)));
   }
 
   private recompute(): void {
@@ -388,17 +540,24 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     if (link.state !== 'up') faults = [FaultCode.DEVICE_LINK_DOWN];
     else if (this.noResponse) faults = [FaultCode.PRINTER_NO_RESPONSE];
     else {
-      ({ faults, warnings } = faultsOf(this.status));
+      faults = this.confirmedFaults();
+      warnings = inOrder(this.debounce.codes.filter((c) => WARNING_CODES.has(c)));
       if (this.delivery.notDelivering) faults = [...faults, FaultCode.PRINTER_NOT_DELIVERING];
     }
+    const lineNoise = this.noise.report;
+    if (lineNoise.persistent) warnings = [...warnings, FaultCode.PRINTER_LINE_NOISE];
     const heard = this.lastHeardAt !== null;
     const state: PrinterHealthState = faults.length ? 'fault' : !heard ? 'unknown' : warnings.length ? 'warning' : 'ok';
     const prev = this.health_;
-    const next: PrinterHealth = { state, faults, warnings, status: { ...this.status }, lastHeardAt: this.lastHeardAt, link };
+    const next: PrinterHealth = { state, faults, warnings, status: { ...this.clean }, lastHeardAt: this.lastHeardAt, link, lineNoise };
     this.health_ = next;
     for (const w of this.statusWatchers) w();
     const changed =
-      prev.state !== next.state || prev.faults.join() !== next.faults.join() || prev.warnings.join() !== next.warnings.join() || JSON.stringify(prev.status) !== JSON.stringify(next.status);
+      prev.state !== next.state ||
+      prev.faults.join() !== next.faults.join() ||
+      prev.warnings.join() !== next.warnings.join() ||
+      JSON.stringify(prev.status) !== JSON.stringify(next.status) ||
+      prev.lineNoise?.noisy !== lineNoise.noisy;
     if (!changed) return;
     this.safeEmit('status', next);
     for (const f of faults) {
@@ -444,28 +603,37 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
   // requests
   // -------------------------------------------------------------------------------------------
 
+  /** What `read` says; for callers that act on any answer (the presenter poll, the reasons after a failed job). */
+  private async request(reqs: readonly StatusRequest[]): Promise<PrinterStatusPart> {
+    return (await this.read(reqs)).status;
+  }
+
   /**
    * Send status requests (at most 4 outstanding, as Epson allows) and wait for every reply.
-   * No reply in time → DeviceFault(PRINTER_NO_RESPONSE) and the health says so.
+   * No reply in time → DeviceFault(PRINTER_NO_RESPONSE), and the health says so unless bytes
+   * arrived meanwhile (the line talks: that is noise, not silence).
    */
-  private request(reqs: readonly StatusRequest[]): Promise<PrinterStatusPart> {
+  private read(reqs: readonly StatusRequest[]): Promise<StatusRead> {
     if (this.closed) return Promise.reject(this.closedFault());
-    const run = async (): Promise<PrinterStatusPart> => {
-      let merged: PrinterStatusPart = {};
-      for (let i = 0; i < reqs.length; i += 4) {
-        const batch = reqs.slice(i, i + 4);
-        merged = { ...merged, ...(await this.requestBatch(batch)) };
-      }
-      return merged;
+    const run = async (): Promise<StatusRead> => {
+      // half a message left by noise would swallow the replies: it is garbage by now
+      for (const m of this.demux.discardPartial()) this.onMessage(m, performance.now());
+      const garbageBefore = this.garbageBytes;
+      const w: ReplyWaiter = { remaining: 0, epson: {}, done: deferred<PrinterStatusPart>() };
+      for (let i = 0; i < reqs.length; i += 4) await this.requestBatch(reqs.slice(i, i + 4), w);
+      return this.afterRead(reqs, w, garbageBefore);
     };
     const p = this.requestChain.then(run, run);
     this.requestChain = p.catch(() => undefined);
     return p;
   }
 
-  private async requestBatch(batch: readonly StatusRequest[]): Promise<PrinterStatusPart> {
+  private async requestBatch(batch: readonly StatusRequest[], w: ReplyWaiter): Promise<PrinterStatusPart> {
+    const bytesBefore = this.bytesReceived;
     const done = deferred<PrinterStatusPart>();
-    this.replyWaiter = { remaining: batch.length, status: {}, done };
+    w.remaining = batch.length;
+    w.done = done;
+    this.replyWaiter = w;
     this.demux.expect(...batch);
     const all = concatBytes(batch.map(statusRequestBytes));
     const timeoutMs = this.profile.timeouts.statusMs;
@@ -487,9 +655,11 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
       return status;
     } catch (e) {
       this.replyWaiter = null;
+      const silent = this.bytesReceived === bytesBefore;
       this.demux.cancelExpected();
-      this.demux.discardPartial();
+      for (const m of this.demux.discardPartial()) this.onMessage(m, performance.now());
       if (e instanceof DeviceFault && e.code === FaultCode.PRINTER_NO_RESPONSE) {
+        if (!silent) throw new DeviceFault(e.code, `${e.detail} (line noise arrived instead: see the line's noise record)`, { ...e.context, lineNoise: true });
         this.noResponse = true;
         this.recompute();
       }
@@ -593,9 +763,10 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
     if (!this.started) await this.start();
     this.busy = true;
     try {
-      // 1. pre-job status
-      const pre = await this.request(profile.statusRequests);
-      const preFaults = faultsOf(pre).faults;
+      // 1. pre-job status (a read garbled by line noise: what the confirmed health says)
+      const preRead = await this.cleanRead();
+      const pre = preRead.clean ? preRead.status : { ...this.clean };
+      const preFaults = preRead.clean ? faultsOf(pre).faults : this.confirmedFaults();
       if (preFaults.length > 0) {
         const f = primaryFault(preFaults)!;
         throw new DeviceFault(f, `${this.describe(f)} — "${job.title}" was not sent`, { link: this.link.name, profile: profile.name, faults: preFaults, phase: 'pre-job' });
@@ -613,7 +784,8 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
       if (caps.processIdResponse) this.completionWaiters.set(completionId, completion);
       const timeoutMs = opts.completionTimeoutMs ?? this.opts.completionTimeoutMs ?? this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
       const presentMs = caps.processIdResponse ? profile.timeouts.presentMs : this.autoCompletionTimeout(encoded.paperMm, encoded.bytes.length);
-      const faultNow = () => faultsOf(this.status).faults.length > 0 || this.link.health.state !== 'up';
+      // a fault while printing: once status reads confirm it (an ASB from line noise stops nothing)
+      const faultNow = () => this.confirmedFaults().length > 0 || this.link.health.state !== 'up';
       let sentAt: number;
       try {
         await this.link.write(encoded.bytes);
@@ -636,7 +808,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
           } catch (e) {
             causeFaults = [e instanceof DeviceFault ? e.code : FaultCode.PRINTER_NO_RESPONSE];
           }
-          if (causeFaults.length === 0) causeFaults = faultsOf(this.status).faults;
+          if (causeFaults.length === 0) causeFaults = this.confirmedFaults();
           const cleared = await this.clearPrinterBuffers();
           const cause = primaryFault(causeFaults) ?? 'NO_COMPLETION';
           const detail =
@@ -651,7 +823,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
       // 4. post-job status
       let post: PrinterStatusPart;
       try {
-        post = await this.request(profile.statusRequests);
+        post = (await this.cleanRead()).status;
       } catch {
         throw this.notDelivered(job, completionId, FaultCode.PRINTER_NO_RESPONSE, 'the printer stopped answering right after printing; delivery cannot be confirmed', { phase: 'post-job' });
       }
@@ -683,7 +855,7 @@ export class ReceiptPrinter extends EventEmitter<ReceiptPrinterEvents> {
         if (completedAt === null) completedAt = verifiedAt;
         this.safeEmit('ticket', { state: 'presented', completionId, title: job.title });
         if (opts.waitForTaken ?? true) {
-          const takeMs = opts.takeTimeoutMs ?? profile.timeouts.takeMs;
+          const takeMs = opts.takeTimeoutMs ?? this.takeMs;
           taken = await this.pollPresenter(false, takeMs);
           this.safeEmit('ticket', { state: taken ? 'taken' : 'not-taken', completionId, title: job.title });
           if (!taken && (opts.notTaken ?? profile.notTaken) === 'reject') {

@@ -492,6 +492,30 @@ export function faultsOf(s: PrinterStatusPart): PrinterFaults {
   return { faults, warnings };
 }
 
+/**
+ * Issue 11, no false faults: why one status read (the replies to DLE EOT 1–4, and Custom's full
+ * status on presenter printers) cannot be believed — its bytes contradict each other, as line noise
+ * taken for replies does — or undefined when it is consistent. Only contradictions every printer
+ * must avoid are checked: DLE EOT 2 "an error occurred" against the causes DLE EOT 3 lists, and
+ * the Custom full status against DLE EOT 2/4 for the same sensors (paper end, cover).
+ */
+export function statusContradiction(s: PrinterStatusPart): string | undefined {
+  const causes = [s.recoverableError, s.cutterError, s.unrecoverableError, s.autoRecoverableError];
+  if (s.errorOccurred !== undefined && causes.every((c) => c !== undefined)) {
+    const anyCause = causes.some(Boolean);
+    if (s.errorOccurred !== anyCause)
+      return anyCause ? 'DLE EOT 3 reports an error but DLE EOT 2 says none occurred' : 'DLE EOT 2 says an error occurred but DLE EOT 3 names no cause';
+  }
+  return undefined;
+}
+
+/** The same read's paper-end and cover bits from Custom's full status and from DLE EOT 2/4 must agree. */
+export function customStatusContradiction(custom: PrinterStatusPart, epson: PrinterStatusPart): string | undefined {
+  if (custom.paperEnd !== undefined && epson.paperEnd !== undefined && custom.paperEnd !== epson.paperEnd) return 'the Custom full status and DLE EOT 4 disagree on paper end';
+  if (custom.coverOpen !== undefined && epson.coverOpen !== undefined && custom.coverOpen !== epson.coverOpen) return 'the Custom full status and DLE EOT 2 disagree on the cover';
+  return undefined;
+}
+
 /** The fault to reject with when several are present: the one a person must fix first. */
 export function primaryFault(faults: readonly FaultCode[]): FaultCode | undefined {
   const order: FaultCode[] = [

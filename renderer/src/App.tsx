@@ -6,6 +6,7 @@ import { chooseScreen, flowScreenName, STAFF_ENTRY_SCREENS, type ScreenName } fr
 import { FlowScreen } from './screens/flow.tsx';
 import { ConnectingScreen, EndedScreen, HomeScreen, LockedScreen, MaintenanceScreen, OutOfHoursScreen, OutOfServiceScreen, PinScreen, StartingScreen } from './screens/system.tsx';
 import { KioskContext, makeTranslator, useKiosk, type KioskUi } from './ui.tsx';
+import { ScreenMarker, useRendererHeartbeat } from './screen-proof.tsx';
 
 /** the PIN overlay closes by itself when left alone this long */
 const PIN_IDLE_MS = 60_000;
@@ -64,6 +65,7 @@ function Screen({ name }: { name: ScreenName }) {
 export function App({ client }: { client: BridgeClient }) {
   const state = useSyncExternalStore(client.subscribe, client.getState);
   const msg = state.screen;
+  useRendererHeartbeat(client);
   const [pinOpen, setPinOpen] = useState(false);
   const offset = state.offset;
   const agentNow = useCallback(() => Date.now() + offset, [offset]);
@@ -135,6 +137,8 @@ export function App({ client }: { client: BridgeClient }) {
         <Screen key={name === 'pin' ? 'pin' : name} name={name} />
         <Toasts rejected={state.rejected} msg={msg} />
       </div>
+      {/* issue 11: this screen's seq in the corner, in the same frame as the screen */}
+      <ScreenMarker bootId={client.markerId} seq={msg.seq} />
     </KioskContext.Provider>
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RendererMessageSchema, type ScreenMessage } from '../../contracts/bridge.ts';
+import { markerBootId } from '../../contracts/screen-marker.ts';
 import { BridgeClient, bridgeUrl, type SocketLike } from './bridge.ts';
 
 class FakeSocket implements SocketLike {
@@ -196,5 +197,16 @@ describe('BridgeClient', () => {
     expect(JSON.parse(h.last().sent[0]!)).toEqual({ type: 'painted', seq: 4, screen: 'pf.preview' });
     h.last().receive(JSON.stringify({ type: 'rejected', id: 'e1', code: 'EVENT_NOT_ALLOWED', words: { zh: '现在不能这样做', en: 'Not now' } }));
     expect(h.client.getState().rejected).toMatchObject({ key: 1, code: 'EVENT_NOT_ALLOWED', words: { zh: '现在不能这样做' } });
+  });
+
+  it('sends the heartbeat (issue 11) only while connected; its marker id is the boot token\'s, as the agent computes it', () => {
+    const h = harness();
+    h.client.start();
+    h.client.heartbeat(1);
+    h.last().open();
+    h.client.heartbeat(7);
+    expect(h.last().sent.map((m) => RendererMessageSchema.parse(JSON.parse(m)))).toEqual([{ type: 'heartbeat', frames: 7 }]);
+    expect(h.client.markerId).toBe(markerBootId('abc'));
+    expect(new BridgeClient('not a url').markerId).toBe(markerBootId(''));
   });
 });

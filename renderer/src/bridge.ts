@@ -4,6 +4,7 @@
  * agent's clock offset, whether we are connected, and the last `rejected` words for a toast.
  */
 import { AgentMessageSchema, BRIDGE_PATH, parseFrame, type RendererMessage, type ScreenMessage, type UiEvent, type Words } from '../../contracts/bridge.ts';
+import { markerBootId } from '../../contracts/screen-marker.ts';
 
 export interface BridgeState {
   /** the last good screen (kept while disconnected and when a frame could not be read) */
@@ -136,6 +137,22 @@ export class BridgeClient {
   /** acknowledge a painted screen (the watchdog's proof that the screen is not black) */
   painted(seq: number, screen: string): void {
     this.write({ type: 'painted', seq, screen: screen.slice(0, 80) });
+  }
+
+  /** the page still runs: `frames` animation frames so far (issue 11; screen-proof.tsx) */
+  heartbeat(frames: number): void {
+    this.write({ type: 'heartbeat', frames });
+  }
+
+  /** this boot's screen-marker id: from the boot token in the bridge URL (contracts/screen-marker.ts) */
+  get markerId(): number {
+    let token = '';
+    try {
+      token = new URL(this.url).searchParams.get('token') ?? '';
+    } catch {
+      // not a URL: no token, id of ''
+    }
+    return markerBootId(token);
   }
 
   private write(message: RendererMessage): void {

@@ -13,7 +13,8 @@
  *
  * Every frame the renderer sends is validated; a bad one is answered with `rejected` and changes
  * nothing. `painted` acknowledgements are emitted (the watchdog's and the benchmarks' evidence
- * that a screen is really shown).
+ * that a screen is really shown), and so are the renderer's `heartbeat`s (the watchdog's proof that
+ * the page still runs).
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -59,6 +60,12 @@ export interface PaintedEvent {
   at: number;
 }
 
+/** issue 11: the renderer's heartbeat (its animation-frame count) and when it arrived (agent clock) */
+export interface RendererHeartbeat {
+  frames: number;
+  at: number;
+}
+
 export interface RunningBridge extends EventEmitter {
   /** the renderer's URL, token included: what the shell loads */
   readonly url: string;
@@ -76,6 +83,7 @@ export interface RunningBridge extends EventEmitter {
   /** the last screen sent to a renderer (seq, agent clock) */
   readonly lastSent: { seq: number; at: number } | undefined;
   on(event: 'painted', listener: (p: PaintedEvent) => void): this;
+  on(event: 'heartbeat', listener: (h: RendererHeartbeat) => void): this;
   on(event: 'connection' | 'disconnection', listener: (count: number) => void): this;
   close(): Promise<void>;
 }
@@ -212,6 +220,10 @@ export async function startBridge(o: BridgeOptions): Promise<RunningBridge> {
         if (m.type === 'painted') {
           lastPainted = { seq: m.seq, screen: m.screen, at: Date.now() };
           events.emit('painted', lastPainted);
+          return;
+        }
+        if (m.type === 'heartbeat') {
+          events.emit('heartbeat', { frames: m.frames, at: Date.now() } satisfies RendererHeartbeat);
           return;
         }
         let r: HandleResult;

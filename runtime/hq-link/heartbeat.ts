@@ -8,7 +8,7 @@
  * travels as its own event anyway (`fault.*`, `kiosk.status`, `lockout.*`). When deliveries resume
  * the link beats at once, so HQ learns the present state without waiting an interval.
  */
-import type { DeviceHealth, HqEventPayload } from '../../contracts/hq.ts';
+import type { DeviceHealth, HqEventPayload, LineNoise } from '../../contracts/hq.ts';
 import type { FaultCode } from '../../contracts/faults.ts';
 import type { KioskStatusName } from '../../contracts/bridge.ts';
 import type { KioskConfig } from '../../kiosk-config/schema.ts';
@@ -23,7 +23,7 @@ export type HeartbeatFacts = Pick<HeartbeatPayload, 'lifecycle' | 'devices' | 'h
 
 const DEVICES = ['idReader', 'printer', 'scanner'] as const;
 const BACKENDS = ['providentFund', 'his', 'payment'] as const;
-type Problems = { faults: { code: FaultCode }[]; warnings: { code: FaultCode }[] };
+type Problems = { faults: { code: FaultCode }[]; warnings: { code: FaultCode }[]; lineNoise?: LineNoise | undefined };
 
 export interface HeartbeatSources {
   config: Pick<KioskConfig, 'devices' | 'backends' | 'promisedHours' | 'services'>;
@@ -52,7 +52,7 @@ export function heartbeatFacts(s: HeartbeatSources): HeartbeatFacts {
     const faults = uniq(h?.faults.map((f) => f.code) ?? []);
     const warnings = uniq(h?.warnings.map((f) => f.code) ?? []);
     const state: DeviceHealth['state'] = faults.length ? 'fault' : warnings.length ? 'warning' : 'ok';
-    devices[d] = { state, faults, warnings };
+    devices[d] = { state, faults, warnings, ...(h?.lineNoise ? { lineNoise: h.lineNoise } : {}) };
   }
   const reach = s.backends();
   const backends: NonNullable<HeartbeatFacts['backends']> = {};

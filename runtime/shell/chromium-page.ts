@@ -9,6 +9,7 @@
  *   (`Page.frameNavigated`), a renderer document failed to load (network error or HTTP ≥ 400,
  *   from the `Network` events of main-frame documents of the renderer's origin), the page went away.
  */
+import type { FrameRequest } from '../../contracts/shell.ts';
 import type { CdpPipe, CdpSession } from './cdp-pipe.ts';
 
 /** What a test or a benchmark may do with the page on screen (in-process only: there is no port). */
@@ -126,8 +127,18 @@ export class ShownPage implements ShellPage {
     if (result.errorText) throw new Error(result.errorText);
   }
 
-  async captureFrame(): Promise<Buffer> {
-    const shot = await this.session.send<{ data: string }>('Page.captureScreenshot', { format: 'png' });
+  /** The page as PNG; with a request, only its clip (CSS px; default the viewport) at its scale (issue 11). */
+  async captureFrame(request?: FrameRequest): Promise<Buffer> {
+    let params: Record<string, unknown> = { format: 'png' };
+    if (request && (request.clip || request.scale !== undefined)) {
+      let clip = request.clip;
+      if (!clip) {
+        const m = await this.session.send<{ cssVisualViewport: { clientWidth: number; clientHeight: number } }>('Page.getLayoutMetrics');
+        clip = { x: 0, y: 0, width: m.cssVisualViewport.clientWidth, height: m.cssVisualViewport.clientHeight };
+      }
+      params = { format: 'png', clip: { ...clip, scale: request.scale ?? 1 }, captureBeyondViewport: false, optimizeForSpeed: true };
+    }
+    const shot = await this.session.send<{ data: string }>('Page.captureScreenshot', params);
     return Buffer.from(shot.data, 'base64');
   }
 

@@ -24,10 +24,11 @@ import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ShellProblem } from '../../contracts/shell.ts';
+import type { FrameRequest, ShellProblem } from '../../contracts/shell.ts';
 import { originOf, safeUrl, ShownPage, withTimeout, type ShellPage } from './chromium-page.ts';
 import { BrowserProcess, chromiumArgs, endLeftBehindBrowser, isAlive, killGroup, noSandboxNeeded, sleep, type NoSandboxAllowance, type WindowSize } from './chromium-process.ts';
 import type { ShellConnection, ShellProblemEvent } from './types.ts';
+import { GpuProcessWatch } from '../watchdog/gpu-process.ts';
 
 export { safeUrl, type ShellPage };
 export { chromiumArgs, endLeftBehindBrowser, noSandboxNeeded, NoSandboxRefusedError, type ChromiumArgsOptions, type NoSandboxAllowance, type WindowSize } from './chromium-process.ts';
@@ -158,10 +159,14 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
   /** pages we are opening ourselves: not popups */
   private openingPages = 0;
   private replaceChain: Promise<void> = Promise.resolve();
+  /** captures run one at a time: a clipped, scaled capture changes the page's metrics while it runs */
+  private captureChain: Promise<unknown> = Promise.resolve();
   private rendererUrl: string | null = null;
   private rendererOrigin: string | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** the browser's GPU process, watched through its process tree (runtime/watchdog/gpu-process.ts) */
+  private gpuWatch: GpuProcessWatch | null = null;
 
   constructor(opts: ChromiumShellOptions) {
     super();
@@ -183,6 +188,11 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
   /** the browser's process id (its process group), null while there is none */
   get pid(): number | null {
     return this.proc?.running ? this.proc.pid : null;
+  }
+
+  /** a GPU process runs under the browser now; null: none seen under this browser (not watched) */
+  get gpuProcessUp(): boolean | null {
+    return this.gpuWatch?.up ?? null;
   }
 
   get userDataDir(): string | null {
@@ -237,6 +247,8 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     if (this.closed || gen !== this.gen) throw new Error('chromium shell closed while starting');
     this.upSince = Date.now();
     this.startPings();
+    // its GPU process gone while the browser lives: `gpu-process-gone`, as Electron says it
+    this.gpuWatch ??= new GpuProcessWatch({ browserPid: () => this.pid, onGone: (detail) => this.problem('gpu-process-gone', detail), log: this.log }).start();
     this.log.info('chromium shell up', { pid: proc.pid, version: this.browserVersion, headless: this.headless, kiosk: this.kioskMode, devtools: 'pipe' });
   }
 
@@ -458,11 +470,11 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     this.log.warn('chromium shell: restarting chromium', { inMs: delay, attempt: this.restartAttempt });
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
-      void this.restart();
+      void this.startAgain();
     }, delay);
   }
 
-  private async restart(): Promise<void> {
+  private async startAgain(): Promise<void> {
     if (this.closed) return;
     try {
       await this.start();
@@ -509,11 +521,13 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
     await this.navigate(page, url);
   }
 
-  async captureFrame(): Promise<Buffer> {
+  async captureFrame(request?: FrameRequest): Promise<Buffer> {
     const page = this.requirePage();
     if (page.crashed) throw new Error('cannot capture a frame: the renderer has crashed');
     try {
-      return await withTimeout(page.captureFrame(), this.timing.captureTimeoutMs, 'captureFrame');
+      const shot = this.captureChain.then(() => withTimeout(page.captureFrame(request), this.timing.captureTimeoutMs, 'captureFrame'));
+      this.captureChain = shot.catch(() => undefined);
+      return await shot;
     } catch (e) {
       throw new Error(`cannot capture a frame: ${scrubUrls(firstLine(e))}`);
     }
@@ -522,13 +536,40 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
   async reload(reason: string): Promise<void> {
     const page = this.requirePage();
     this.log.info('chromium shell: reload', { reason });
-    if (page.crashed || this.unresponsiveSince !== null) {
+    // a busy-looping page never commits a navigation (issue 11, RENDERER_HUNG): replace it instead
+    if (page.crashed || this.unresponsiveSince !== null || (await this.hung(page))) {
       this.replacePage(page, `reload (${reason})`);
       await this.replaceChain;
       return;
     }
     if (this.rendererUrl) await this.navigate(page, this.rendererUrl);
     else await page.send('Page.reload').catch(() => {});
+  }
+
+  /** The page does not evaluate `1` within a second (a timeout; any other failure is not a hang). */
+  private async hung(page: ShownPage): Promise<boolean> {
+    try {
+      await withTimeout(page.evaluate('1'), Math.min(1000, this.timing.pingTimeoutMs), 'ping');
+      return false;
+    } catch (e) {
+      return /timed out/.test(firstLine(e));
+    }
+  }
+
+  /** The recovery ladder's second rung: end this browser (its whole process group) and start a fresh one on the renderer URL. */
+  async restart(reason: string): Promise<void> {
+    if (this.closed) throw new Error('chromium shell is closed');
+    this.log.warn('chromium shell: restarting the browser', { reason });
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const proc = this.proc;
+    this.upSince = 0; // its exit is ours, not a crash to report and back off from
+    this.dropBrowser();
+    if (proc) {
+      killGroup(proc.pid, 'SIGKILL');
+      await proc.stop(2000);
+    }
+    await this.startAgain();
   }
 
   close(reason: string): Promise<void> {
@@ -540,6 +581,7 @@ export class ChromiumShell extends EventEmitter implements ShellConnection {
       this.restartTimer = null;
       if (this.pingTimer) clearInterval(this.pingTimer);
       this.pingTimer = null;
+      this.gpuWatch?.stop();
       const proc = this.proc;
       // a browser that is up is asked to close (it saves nothing, but ends its children in order); the group is killed after
       if (proc?.cdp.connected && this.upSince > 0) await withTimeout(proc.cdp.send('Browser.close'), 2000, 'Browser.close').catch(() => {});

@@ -114,6 +114,13 @@ describe('parentPortShell', () => {
       await expect(second).resolves.toEqual(pngB);
     });
 
+    it('asks for a clip at a scale (issue 11), and refuses to ask for a nonsense one', async () => {
+      const { port, shell } = link();
+      void shell.captureFrame({ clip: { x: 0, y: 0, width: 184, height: 4 }, scale: 0.5 });
+      expect(port.posted[0]).toMatchObject({ type: 'capture-frame', clip: { x: 0, y: 0, width: 184, height: 4 }, scale: 0.5 });
+      await expect(shell.captureFrame({ scale: -1 })).rejects.toThrow(/refusing to send an invalid capture-frame: scale/);
+    });
+
     it('rejects with the shell\'s reason when it has no frame', async () => {
       const { port, shell } = link();
       const frame = shell.captureFrame();

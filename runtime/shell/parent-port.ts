@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { AgentToShellSchema, ShellToAgentSchema, type AgentToShell } from '../../contracts/shell.ts';
+import { AgentToShellSchema, ShellToAgentSchema, type AgentToShell, type FrameRequest } from '../../contracts/shell.ts';
 import type { ShellConnection, ShellProblemEvent } from './types.ts';
 
 /** What the agent uses of Electron's `process.parentPort`. */
@@ -58,7 +58,7 @@ export class ParentPortShell extends EventEmitter implements ShellConnection {
     this.post({ type: 'reload', reason: reason.slice(0, 200) });
   }
 
-  captureFrame(): Promise<Buffer> {
+  captureFrame(request: FrameRequest = {}): Promise<Buffer> {
     if (this.closed) return Promise.reject(new Error('electron shell: the link is closed; no frame'));
     const requestId = randomUUID();
     return new Promise<Buffer>((resolve, reject) => {
@@ -68,7 +68,7 @@ export class ParentPortShell extends EventEmitter implements ShellConnection {
       }, this.captureTimeoutMs);
       this.pending.set(requestId, { resolve, reject, timer });
       try {
-        this.post({ type: 'capture-frame', requestId });
+        this.post({ type: 'capture-frame', requestId, ...request });
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(requestId);

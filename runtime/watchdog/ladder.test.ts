@@ -90,10 +90,11 @@ describe('the recovery ladder', () => {
     r.advance(60_000);
     r.ladder.healthy(); // still within the healthy period: one record only
     expect(r.records).toHaveLength(2);
-    // it comes back within the healthy period: the ladder goes on from where it was
+    // it comes back within the healthy period: acted on at once, on the rung reached (the reload's second attempt)
     r.ladder.recover(FaultCode.RENDERER_HUNG, 'again');
     await r.settle();
-    expect(r.outcomes().slice(2)).toEqual(['reload no-effect', 'reload tried']);
+    expect(r.outcomes().slice(2)).toEqual(['reload tried']);
+    expect(r.records.at(-1)).toMatchObject({ attempt: 2 });
     r.advance(1_000);
     r.ladder.healthy();
     r.advance(600_000);
@@ -103,6 +104,20 @@ describe('the recovery ladder', () => {
     r.ladder.recover(FaultCode.SCREEN_COVERED, 'no marker');
     await r.settle();
     expect(r.done).toEqual(['reload', 'reload', 'reload']);
+  });
+
+  it('a screen that keeps failing soon after each recovery climbs too: two reloads helped, the third fault restarts the shell', async () => {
+    const r = rig();
+    for (let i = 0; i < 3; i++) {
+      r.ladder.recover(FaultCode.SCREEN_COVERED, `no marker (${i + 1})`);
+      await r.settle();
+      r.advance(2_000);
+      r.ladder.healthy();
+      r.advance(60_000);
+      r.ladder.healthy();
+    }
+    expect(r.done).toEqual(['reload', 'reload', 'restart-shell']);
+    expect(r.outcomes()).toEqual(['reload tried', 'reload recovered', 'reload tried', 'reload recovered', 'restart-shell tried', 'restart-shell recovered']);
   });
 
   it('skips the rungs this kiosk cannot take, and records a step that failed', async () => {
@@ -161,9 +176,9 @@ describe('the recovery ladder', () => {
       const file = join(dir, 'recovery-ladder.json');
       await writeFile(file, '{"level": 9, "attempts": "x", "outOfService": true');
       const r = rig({ store: fileLadderStore(file) });
-      expect(r.ladder.state).toEqual({ level: 0, attempts: 0, climbAttempts: 0, lastAt: null, fault: null, outOfService: false });
+      expect(r.ladder.state).toEqual({ level: 0, attempts: 0, climbAttempts: 0, lastAt: null, fault: null, outOfService: false, recovered: false });
       await writeFile(file, JSON.stringify({ level: 9, attempts: -1, climbAttempts: 2, lastAt: 'soon', fault: 7, outOfService: true }));
-      expect(rig({ store: fileLadderStore(file) }).ladder.state).toEqual({ level: 0, attempts: 0, climbAttempts: 2, lastAt: null, fault: null, outOfService: false });
+      expect(rig({ store: fileLadderStore(file) }).ladder.state).toEqual({ level: 0, attempts: 0, climbAttempts: 2, lastAt: null, fault: null, outOfService: false, recovered: false });
       expect(r.service).toEqual([]);
     });
   });

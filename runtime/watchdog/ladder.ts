@@ -14,7 +14,8 @@
  * - Remembered across the agent's own restart: the state is saved (`store`, a small file next to the
  *   journal) before each rung, so the restarted agent goes on from the rung it reached.
  * - Reset: healthy (no screen fault) for `healthyResetMs` (10 min) → the next fault starts at the
- *   bottom again. Healthy while out of service → back in service at once.
+ *   bottom again. A fault that comes back sooner is acted on at once, on the rung reached (a screen
+ *   that keeps failing climbs). Healthy while out of service → back in service at once.
  *
  * Pure policy over injected actions and clock: machines never open devices, and this never touches a
  * shell itself.
@@ -53,9 +54,11 @@ export interface LadderState {
   lastAt: number | null;
   fault: FaultCode | null;
   outOfService: boolean;
+  /** the screen was proven again after the last rung (a fault now is a new one: acted on at once) */
+  recovered?: boolean;
 }
 
-export const RESTING: LadderState = { level: 0, attempts: 0, climbAttempts: 0, lastAt: null, fault: null, outOfService: false };
+export const RESTING: LadderState = { level: 0, attempts: 0, climbAttempts: 0, lastAt: null, fault: null, outOfService: false, recovered: false };
 
 export interface LadderActions {
   reload(reason: string): Promise<void>;
@@ -109,10 +112,12 @@ export class RecoveryLadder {
     this.#healthySince = null;
     const s = this.#state;
     if (s.outOfService) return; // nothing left to try: the faults keep being reported
-    if (s.lastAt !== null && now - s.lastAt < this.#waitMs(s.climbAttempts)) return; // the last rung is still being given its time
+    // the last rung is still being given its time (unless it helped and this is a new fault)
+    if (s.lastAt !== null && !s.recovered && now - s.lastAt < this.#waitMs(s.climbAttempts)) return;
     let { level, attempts } = s;
     if (s.lastAt !== null) {
-      this.#emit(LADDER_STEPS[level]!, 'no-effect', s.fault, attempts, `${s.fault ?? 'the fault'} still there: ${reason}`);
+      if (!s.recovered) this.#emit(LADDER_STEPS[level]!, 'no-effect', s.fault, attempts, `${s.fault ?? 'the fault'} still there: ${reason}`);
+      // a rung used up climbs, whether its attempts did not help or the faults keep coming back within the healthy period
       if (attempts >= this.#attemptsAt(level)) {
         level++;
         attempts = 0;
@@ -153,6 +158,7 @@ export class RecoveryLadder {
         this.#set({ ...s, outOfService: false });
       } else {
         this.#emit(step, 'recovered', s.fault, s.attempts, `${s.fault ?? 'the fault'} cleared after ${step}`);
+        this.#set({ ...s, recovered: true });
       }
     }
     if (now - this.#healthySince >= this.#policy.healthyResetMs) {
@@ -203,5 +209,6 @@ function sane(s: LadderState | null): LadderState {
     lastAt: typeof s.lastAt === 'number' && Number.isFinite(s.lastAt) ? s.lastAt : null,
     fault: typeof s.fault === 'string' ? s.fault : null,
     outOfService: s.outOfService === true && LADDER_STEPS[level] === 'out-of-service',
+    recovered: s.recovered === true,
   };
 }

@@ -74,7 +74,7 @@ async function closeAll(dir: string | undefined, hq: RunningHq | undefined, stac
 const alarmRow = (page: Page, code: string) => page.locator(`[data-page="alarms"] tr[data-alarm-code="${code}"]`).first();
 
 /** The console's alarm list (all statuses), waiting for `code` to show `status`. */
-async function expectAlarm(page: Page, code: string, status: string, timeout = 15_000) {
+async function expectAlarm(page: Page, code: string, status: string | RegExp, timeout = 15_000) {
   if (!(await page.locator('[data-page="alarms"]').isVisible())) {
     await page.locator('[data-nav="alarms"]').click();
     await page.locator('[data-page="alarms"]').waitFor();
@@ -215,6 +215,25 @@ test.describe('a killed renderer on a kiosk with its own Chromium shell', () => 
     await expectAlarm(ops, 'RENDERER_CRASHED', 'active-unack');
     await shot(ops, 'renderer-crashed');
     await expectAlarm(ops, 'RENDERER_CRASHED', 'cleared-unack', 30_000);
+    await ops.context().close();
+  });
+
+  test('issue 11: an overlay drawn over the kiosk page → SCREEN_COVERED in the console with the frame the kiosk sent; cleared after the reload', async ({ browser }) => {
+    const ops = await consolePage(browser, hq);
+    // the watchdog judges again (the crash's recovery has its grace, 15 s by default)
+    await expect.poll(() => stack.kiosk.watchdog!.graceLeftMs, { timeout: 30_000 }).toBe(0);
+    await (stack.kiosk.shell as ChromiumShell).page!.evaluate(`(() => {
+      const d = document.createElement('div');
+      d.style.cssText = 'position:fixed;inset:0;z-index:2147483647;background:#f3f3f3;padding:80px;font:40px sans-serif';
+      d.innerHTML = '<div style="background:#0078d4;color:#fff;padding:40px">Working on updates 32%</div>';
+      document.body.appendChild(d);
+    })()`);
+    // (the reload that recovers it may clear it before the console's next poll: raised is enough here)
+    await expectAlarm(ops, 'SCREEN_COVERED', /^(active|cleared)-unack$/);
+    const frame = alarmRow(ops, 'SCREEN_COVERED').locator('img[data-alarm-frame="shown"]');
+    await expect.poll(() => frame.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(108);
+    await shot(ops, 'screen-covered');
+    await expectAlarm(ops, 'SCREEN_COVERED', 'cleared-unack', 30_000);
     await ops.context().close();
   });
 });

@@ -8,6 +8,7 @@ import type { HqDb } from '../db/open.ts';
 import { HttpError, idParam, parseInput } from './http.ts';
 import type { ApiOptions } from './kiosks.ts';
 import { alarmView } from './views.ts';
+import { alarmFrame } from '../alarms/frame.ts';
 
 const AlarmQuery = z.object({
   kioskId: z.string().max(64).optional(),
@@ -42,4 +43,14 @@ export function alarmRoutes(app: FastifyInstance, { db, now }: ApiOptions): void
     });
   step('ack', ackAlarm);
   step('clear', clearAlarmByOperator);
+
+  // issue 11: the frame a screen alarm came with (a small PNG), or a 404 saying why there is none
+  app.get('/api/v1/alarms/:id/frame', { preHandler: requireRole('viewer') }, async (req, reply) => {
+    const id = idParam(req.params);
+    const alarm = await db.selectFrom('alarms').select(['kiosk_id', 'code', 'last_raised_at']).where('id', '=', id).executeTakeFirst();
+    if (!alarm) throw new HttpError(404, `no alarm ${id}`);
+    const frame = await alarmFrame(db, alarm);
+    if ('reason' in frame) throw new HttpError(404, frame.reason);
+    return reply.type('image/png').header('cache-control', 'private, max-age=86400').header('x-content-type-options', 'nosniff').send(frame.png);
+  });
 }

@@ -11,6 +11,7 @@ import { selfTestView } from '../self-test/store.ts';
 import type { HqDb } from '../db/open.ts';
 import type { AlarmsTable, KiosksTable } from '../db/tables.ts';
 import { iso, isoOrNull } from '../ids.ts';
+import { FRAME_CODES } from '../alarms/frame.ts';
 import { parseRanges, seqGaps } from '../ingest/seq.ts';
 
 /** What the console calls the kiosk's state. A kiosk HQ never heard from is offline; a disabled one out of service. */
@@ -47,6 +48,7 @@ export function alarmView(r: AlarmsTable): Alarm & { lastRaisedAt: string; clear
     device: r.device,
     detail: r.detail,
     count: r.count,
+    ...(FRAME_CODES.has(r.code) ? { frameUrl: `/api/v1/alarms/${encodeURIComponent(r.id)}/frame` } : {}),
   };
 }
 

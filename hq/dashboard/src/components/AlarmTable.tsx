@@ -11,6 +11,7 @@ import { useI18n } from '../i18n/I18n.tsx';
 import { href } from '../routing/hash.ts';
 import { useCanOperate } from '../session/Session.tsx';
 import { AlarmDialog, type AlarmAction } from './AlarmDialog.tsx';
+import { AlarmFrame } from './AlarmFrame.tsx';
 import { AlarmStatusBadge, SeverityBadge } from './badges.tsx';
 import { HelpAnswerDialog } from './HelpAnswerDialog.tsx';
 
@@ -79,6 +80,7 @@ export function AlarmTable({ alarms, showKiosk, onChanged, empty }: { alarms: Al
                     {a.device ? <span className="mono">· {a.device}</span> : null}
                     {a.detail ? <span className="alarm-detail" title={a.detail}>· {a.detail}</span> : null}
                   </div>
+                  {a.frameUrl ? <AlarmFrame url={a.frameUrl} /> : null}
                 </td>
                 {showKiosk ? (
                   <td className="mono">

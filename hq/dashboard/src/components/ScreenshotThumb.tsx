@@ -6,27 +6,23 @@ import { useState } from 'react';
 import type { ScreenshotInfo } from '../../../../contracts/hq-api.ts';
 import { fullTime, shortTime } from '../format/time.ts';
 import { useI18n } from '../i18n/I18n.tsx';
-import { useModal } from './useModal.ts';
+import { PictureDialog } from './PictureDialog.tsx';
 import '../remote-hands.css';
 
 function FullSize({ shot, onClose }: { shot: ScreenshotInfo; onClose: () => void }) {
   const { t } = useI18n();
-  const dialog = useModal();
   return (
-    <dialog ref={dialog} className="dialog shot-dialog" data-dialog="screenshot" aria-labelledby="shot-title" onCancel={(e) => (e.preventDefault(), onClose())} onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="shot-full">
-        <h2 id="shot-title">{t('shot.title')}</h2>
-        <img src={shot.url} alt={t('shot.title')} data-screenshot-full />
-        <div className="shot-meta">
-          <span title={fullTime(shot.expiresAt)} data-screenshot-expires>
-            {t('shot.expires', { time: shortTime(shot.expiresAt) })}
-          </span>
-          <button type="button" className="button" data-action="close-screenshot" onClick={onClose}>
-            {t('shot.close')}
-          </button>
-        </div>
-      </div>
-    </dialog>
+    <PictureDialog
+      name="screenshot"
+      title={t('shot.title')}
+      picture={<img src={shot.url} alt={t('shot.title')} data-screenshot-full />}
+      about={
+        <span title={fullTime(shot.expiresAt)} data-screenshot-expires>
+          {t('shot.expires', { time: shortTime(shot.expiresAt) })}
+        </span>
+      }
+      onClose={onClose}
+    />
   );
 }
 

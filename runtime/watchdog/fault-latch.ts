@@ -1,0 +1,46 @@
+/**
+ * One fault of the machine watch (display, GPU process, touch panel, disk): raised once when it
+ * appears, cleared once when it goes, however often its check repeats. Every change is logged and
+ * handed to `report` (the agent journals it as `fault.raised` / `fault.cleared` for HQ).
+ */
+import type { FaultCode } from '../../contracts/faults.ts';
+import type { AnyFaultChange } from '../hq-events.ts';
+
+export interface WatchLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export type ReportFault = (change: AnyFaultChange) => void;
+
+export class FaultLatch {
+  private raisedDetail: string | null = null;
+
+  constructor(
+    private readonly fault: { code: FaultCode; device: AnyFaultChange['device']; severity: AnyFaultChange['severity'] },
+    private readonly report: ReportFault,
+    private readonly log?: WatchLog,
+  ) {}
+
+  get raised(): boolean {
+    return this.raisedDetail !== null;
+  }
+
+  /** Raise (once) with what was found; true when this call raised it. */
+  raise(detail: string, evidence?: Record<string, unknown>): boolean {
+    if (this.raisedDetail !== null) return false;
+    this.raisedDetail = detail;
+    this.log?.warn(`${this.fault.device} ${this.fault.severity === 'fault' ? 'FAULT' : 'WARNING'} ${this.fault.code}: ${detail}`);
+    this.report({ ...this.fault, change: 'raised', detail, ...(evidence ? { evidence } : {}) });
+    return true;
+  }
+
+  /** Clear (once) saying why; true when this call cleared it. */
+  clear(detail: string): boolean {
+    if (this.raisedDetail === null) return false;
+    this.raisedDetail = null;
+    this.log?.info(`${this.fault.device} cleared ${this.fault.code}: ${detail}`);
+    this.report({ ...this.fault, change: 'cleared', detail });
+    return true;
+  }
+}
