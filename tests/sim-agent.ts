@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { RunningKioskHardware } from '../hardware-sim/kiosk-hardware.ts';
 import type { BackOffice } from '../backends/simulators.ts';
 import { simKioskConfig, type SimExample } from '../runtime/sim-config.ts';
-import { startAgent, type RunningAgent } from '../runtime/agent.ts';
+import { startAgent, type AgentOptions, type RunningAgent } from '../runtime/agent.ts';
+import type { KioskConfig } from '../kiosk-config/schema.ts';
 import { backOfficeForSimulators } from '../runtime/flows/back-office.ts';
 import type { Now } from '../state-machines/deadlines.ts';
 
@@ -25,5 +26,22 @@ export async function startSimAgent(o: { hw: RunningKioskHardware; bo: BackOffic
       retryPauseMs: () => 20,
       recoveryRetry: { firstMs: 20, maxMs: 200 },
     },
+  });
+}
+
+/**
+ * The agent on a test's own config: journal under `dir/data`, no log files, no console, the
+ * back-office simulators as its back offices (2 s timeouts, 20 ms retry pauses); `more` adds the
+ * test's screen and HQ options.
+ */
+export function startTestAgent(config: KioskConfig, o: { dir: string; bo: BackOffice; now: Now }, more: Pick<AgentOptions, 'screen' | 'hq'> = {}): Promise<RunningAgent> {
+  return startAgent({
+    config,
+    dataDir: join(o.dir, 'data'),
+    logDir: false,
+    console: false,
+    now: o.now,
+    backOffice: { clients: backOfficeForSimulators(o.bo.urls, { merchantId: o.bo.merchantId, timeoutMs: 2_000 }), retryPauseMs: () => 20 },
+    ...more,
   });
 }

@@ -1,20 +1,8 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AgentToShellSchema } from '../../contracts/shell.ts';
-import { parentPortShell, type ParentPortLike } from './parent-port.ts';
+import { parentPortShell } from './parent-port.ts';
 import type { ShellProblemEvent } from './types.ts';
-
-/** Electron's process.parentPort as the agent sees it: 'message' events carry `{ data }`. */
-class FakeParentPort extends EventEmitter implements ParentPortLike {
-  readonly posted: unknown[] = [];
-  postMessage(message: unknown): void {
-    this.posted.push(message);
-  }
-  /** the Electron main process sends something */
-  deliver(data: unknown): void {
-    this.emit('message', { data });
-  }
-}
+import { FakeParentPort } from './testing.ts';
 
 function link(opts: { captureTimeoutMs?: number } = {}) {
   const port = new FakeParentPort();

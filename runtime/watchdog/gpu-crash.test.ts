@@ -2,19 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventEmitter } from 'node:events';
 import type { AnyFaultChange } from '../hq-events.ts';
 import type { ShellProblemEvent } from '../shell/types.ts';
-import { parentPortShell, type ParentPortLike } from '../shell/parent-port.ts';
+import { parentPortShell } from '../shell/parent-port.ts';
 import { GpuCrashWatch } from './gpu-crash.ts';
-
-/** Electron's process.parentPort as the agent sees it (runtime/shell/parent-port.test.ts has the same). */
-class FakeParentPort extends EventEmitter implements ParentPortLike {
-  readonly posted: unknown[] = [];
-  postMessage(message: unknown): void {
-    this.posted.push(message);
-  }
-  deliver(data: unknown): void {
-    this.emit('message', { data });
-  }
-}
+import { FakeParentPort } from '../shell/testing.ts';
 
 class FakeShell extends EventEmitter {
   reloads: string[] = [];

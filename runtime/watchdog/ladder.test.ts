@@ -24,6 +24,7 @@ function rig(o: { actions?: Partial<LadderActions>; store?: LadderStore; failing
     outOfService: (on) => void service.push(on),
     ...o.actions,
   };
+  const settle = () => new Promise((r) => setImmediate(r));
   const ladder = new RecoveryLadder({ actions, record: (r) => records.push(r), now: () => t, ...(o.store ? { store: o.store } : {}) });
   return {
     ladder,
@@ -32,7 +33,15 @@ function rig(o: { actions?: Partial<LadderActions>; store?: LadderStore; failing
     service,
     outcomes: () => records.map((r) => `${r.step} ${r.outcome}`),
     advance: (ms: number) => (t += ms),
-    settle: () => new Promise((r) => setImmediate(r)),
+    settle,
+    /** the fault asked to be recovered once at each of these moments (ms after the previous one) */
+    askAt: async (code: FaultCode, reason: string, gapsMs: number[]) => {
+      for (const gap of gapsMs) {
+        t += gap;
+        ladder.recover(code, reason);
+        await settle();
+      }
+    },
   };
 }
 
@@ -122,15 +131,9 @@ describe('the recovery ladder', () => {
 
   it('skips the rungs this kiosk cannot take, and records a step that failed', async () => {
     const r = rig({ actions: { restartShell: undefined, restartAgent: undefined }, failing: ['reload'] });
-    r.ladder.recover(FaultCode.SCREEN_BLACK, 'flat #000000');
-    await r.settle();
+    await r.askAt(FaultCode.SCREEN_BLACK, 'flat #000000', [0]);
     expect(r.records[1]).toMatchObject({ step: 'reload', outcome: 'failed', detail: 'the step itself failed: reload refused' });
-    r.advance(15_000);
-    r.ladder.recover(FaultCode.SCREEN_BLACK, 'flat #000000');
-    await r.settle();
-    r.advance(30_000);
-    r.ladder.recover(FaultCode.SCREEN_BLACK, 'flat #000000');
-    await r.settle();
+    await r.askAt(FaultCode.SCREEN_BLACK, 'flat #000000', [15_000, 30_000]);
     expect(r.done).toEqual(['reload', 'reload']);
     expect(r.outcomes().at(-1)).toBe('out-of-service out-of-service');
     expect(r.service).toEqual([true]);
@@ -147,14 +150,7 @@ describe('the recovery ladder', () => {
       dir = await mkdtemp(join(tmpdir(), 'zizhu-ladder-'));
       const file = join(dir, 'recovery-ladder.json');
       const first = rig({ store: fileLadderStore(file), actions: { restartShell: undefined } });
-      first.ladder.recover(FaultCode.GPU_CRASHED, 'no GPU process');
-      await first.settle();
-      first.advance(15_000);
-      first.ladder.recover(FaultCode.GPU_CRASHED, 'no GPU process');
-      await first.settle();
-      first.advance(30_000);
-      first.ladder.recover(FaultCode.GPU_CRASHED, 'no GPU process');
-      await first.settle();
+      await first.askAt(FaultCode.GPU_CRASHED, 'no GPU process', [0, 15_000, 30_000]);
       expect(first.done).toEqual(['reload', 'reload', 'restart-agent']);
       // the agent restarted: a new ladder on the same file
       const second = rig({ store: fileLadderStore(file), actions: { restartShell: undefined } });

@@ -20,15 +20,13 @@ import { FaultCode } from '../../contracts/faults.ts';
 import type { HeartbeatPayload } from '../../runtime/hq-link/heartbeat.ts';
 import { startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
-import { simConfigJson } from '../../runtime/sim-config.ts';
-import { parseKioskConfig } from '../../kiosk-config/schema.ts';
-import { startAgent, type RunningAgent } from '../../runtime/agent.ts';
-import { backOfficeForSimulators } from '../../runtime/flows/back-office.ts';
+import type { RunningAgent } from '../../runtime/agent.ts';
+import { startTestAgent } from '../sim-agent.ts';
 import { testPagePrinter } from '../../runtime/flows/print-actors.ts';
 import { agentStatusOf } from '../../runtime/status-endpoint.ts';
 import { small } from '../../drivers/printer/testing.ts';
-import { enrollKiosk } from '../../hq/server/kiosks/enroll.ts';
-import { startHqServer, type RunningHq } from '../../hq/server/server.ts';
+import type { RunningHq } from '../../hq/server/server.ts';
+import { enrolledSimConfig, startTestHq } from '../kiosk-at-hq.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { until } from '../until.ts';
 
@@ -75,27 +73,18 @@ describe('no false faults: line noise on the real agent, reported to a real HQ',
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'zizhu-no-false-faults-'));
-    hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now, offlineCheckMs: 3_600_000, consoleDir: '/nonexistent/dist' });
-    const secret = await enrollKiosk(hq.db, { id: KIOSK, site: 'test-site', district: '福田区' }, now);
+    hq = await startTestHq(dir, now);
     hw = await startKioskHardware({ dir: join(dir, 'sim'), printer: { profile: 'custom-vkp80' } });
     bo = await startBackOffice({ now });
-    const raw = await simConfigJson(hw.describe(), 'gov-24h', { urls: bo.urls, merchantId: bo.merchantId });
-    raw.id = KIOSK;
-    raw.hq = { url: hq.url, credentialsRef: `env:${SECRET_ENV}`, heartbeatSeconds: 1 };
-    raw.agent = { ...(raw.agent as object), deviceFaults: { noiseWindowMs: 100, noiseWindows: 40, noisyWindowsToRaise: 20, quietWindowsToClear: 20 } };
-    const config = parseKioskConfig(raw, 'gov-24h with a presenter printer, for the noise test');
+    const { config, env } = await enrolledSimConfig({
+      hq, hw, bo, now, id: KIOSK, secretEnv: SECRET_ENV,
+      edit: (raw) => {
+        raw.agent = { ...(raw.agent as object), deviceFaults: { noiseWindowMs: 100, noiseWindows: 40, noisyWindowsToRaise: 20, quietWindowsToClear: 20 } };
+      },
+    });
     // a receipt may wait 1 s in the presenter before PRINT_NOT_TAKEN (5 s is the config's floor; a test has no customer)
     config.devices.printer!.takeTimeoutSeconds = 1;
-    agent = await startAgent({
-      config,
-      dataDir: join(dir, 'data'),
-      logDir: false,
-      console: false,
-      now,
-      backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 2_000 }), retryPauseMs: () => 20 },
-      screen: { port: 0, rendererDir: join(dir, 'no-renderer-here'), endedShowMs: 200 },
-      hq: { env: { [SECRET_ENV]: secret }, backoff: { initialMs: 50, maxMs: 500 } },
-    });
+    agent = await startTestAgent(config, { dir, bo, now }, { screen: { port: 0, rendererDir: join(dir, 'no-renderer-here'), endedShowMs: 200 }, hq: { env, backoff: { initialMs: 50, maxMs: 500 } } });
     agent.journal.outbox.onEnqueue((r) => {
       if (r.kind === 'heartbeat') heartbeats.push(r.payload as HeartbeatPayload);
     });

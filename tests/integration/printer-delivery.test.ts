@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
 import { simConfigJson, simKioskConfig, SIM_STAFF_PIN } from '../../runtime/sim-config.ts';
-import { startAgent, type RunningAgent } from '../../runtime/agent.ts';
-import { backOfficeForSimulators } from '../../runtime/flows/back-office.ts';
+import type { RunningAgent } from '../../runtime/agent.ts';
+import { startTestAgent } from '../sim-agent.ts';
 import { doctorCommand, runDoctor } from '../../runtime/cli/doctor.ts';
 import { captureIo } from '../../runtime/cli/io.ts';
 import { agentStatusOf } from '../../runtime/status-endpoint.ts';
@@ -44,15 +44,7 @@ describe('a printer that prints nothing, through the agent', () => {
     bo = await startBackOffice({ now });
     const config = await simKioskConfig(hw.describe(), 'gov-24h', { urls: bo.urls, merchantId: bo.merchantId });
     config.devices.printer!.completionTimeoutMs = 1_000;
-    agent = await startAgent({
-      config,
-      dataDir: join(dir, 'data'),
-      logDir: false,
-      console: false,
-      now,
-      backOffice: { clients: backOfficeForSimulators(bo.urls, { merchantId: bo.merchantId, timeoutMs: 2_000 }), retryPauseMs: () => 20 },
-      screen: { endedShowMs: 200 },
-    });
+    agent = await startTestAgent(config, { dir, bo, now }, { screen: { endedShowMs: 200 } });
     agent.kiosk!.on('screen', (s: ScreenMessage) => screens.push(s));
   }, 60_000);
   afterAll(async () => {

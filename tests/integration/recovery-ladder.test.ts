@@ -8,17 +8,10 @@
  * goes. HQ sees every rung with its outcome, and the alarm raised and cleared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
-import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
-import { simConfigJson, SIM_PAYMENT_CREDENTIAL_ENV } from '../../runtime/sim-config.ts';
-import { parseKioskConfig } from '../../kiosk-config/schema.ts';
-import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk-process.ts';
+import type { RunningKioskProcess } from '../../runtime/kiosk-process.ts';
 import type { ChromiumShell } from '../../runtime/shell/chromium.ts';
-import { startHqServer, type RunningHq } from '../../hq/server/server.ts';
-import { enrollKiosk } from '../../hq/server/kiosks/enroll.ts';
+import type { RunningHq } from '../../hq/server/server.ts';
+import { startKioskAtHq, type KioskAtHq } from '../kiosk-at-hq.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { until } from '../until.ts';
 
@@ -38,10 +31,8 @@ const COVER = `(() => {
 })()`;
 
 describe('the recovery ladder at a real HQ', () => {
-  let dir: string;
+  let stack: KioskAtHq | undefined;
   let hq: RunningHq;
-  let hw: RunningKioskHardware;
-  let bo: BackOffice;
   let k: RunningKioskProcess;
 
   const shell = () => k.shell as ChromiumShell;
@@ -63,38 +54,19 @@ describe('the recovery ladder at a real HQ', () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zizhu-ladder-'));
-    const now = pinnedNow(NOON_SHANGHAI);
-    hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now, offlineCheckMs: 3_600_000, consoleDir: '/nonexistent/dist' });
-    const secret = await enrollKiosk(hq.db, { id: KIOSK, site: 'test-site', district: '福田区' }, now);
-    hw = await startKioskHardware({ dir: join(dir, 'sim') });
-    bo = await startBackOffice({ now });
-    const raw = await simConfigJson(hw.describe(), 'gov-24h', { urls: bo.urls, merchantId: bo.merchantId });
-    raw.id = KIOSK;
-    raw.hq = { url: hq.url, credentialsRef: `env:${SECRET_ENV}`, heartbeatSeconds: 1 };
-    k = await startKioskProcess({
-      config: parseKioskConfig(raw, 'gov-24h for the recovery ladder test'),
-      shell: 'chromium',
-      headless: true,
-      developmentNoSandbox: true, // tests run as root here
-      dataDir: join(dir, 'data'),
-      logDir: false,
-      console: false,
-      now,
-      env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'test', [SECRET_ENV]: secret },
+    stack = await startKioskAtHq({
+      prefix: 'zizhu-ladder-',
+      now: pinnedNow(NOON_SHANGHAI),
+      id: KIOSK,
+      secretEnv: SECRET_ENV,
       watchdog: { markerEveryMs: 300, frameEveryMs: 5_000, checkEveryMs: 300, paintTimeoutMs: 3_000, reloadGraceMs: 1_500 },
       // one reload, then the browser; each rung is given 3 s, then 6 s
       recovery: { attempts: { reload: 1, 'restart-shell': 1, 'restart-agent': 1 }, firstWaitMs: 3_000, maxWaitMs: 6_000 },
     });
+    ({ hq, k } = stack);
     await until('a proven home screen', () => k.agent.bridge!.lastPainted?.screen === 'home' && k.watchdog!.faults.length === 0 && k.watchdog!.graceLeftMs === 0, 30_000);
   }, 60_000);
-  afterAll(async () => {
-    await k?.stop();
-    await bo?.close();
-    await hw?.close();
-    await hq?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   it('a cover that comes back with every reload: reload (no effect) → the browser restarted → recovered, SCREEN_COVERED cleared at HQ', async () => {
     const firstBrowser = shell().page;

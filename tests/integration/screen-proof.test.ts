@@ -7,20 +7,14 @@
  * clearing. One Chromium and one HQ for the file; the watchdog's intervals are short.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { FaultCode } from '../../contracts/faults.ts';
 import { decodeMarker, MARKER_RECT, markerBootId } from '../../contracts/screen-marker.ts';
-import { startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
-import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
-import { simConfigJson, SIM_PAYMENT_CREDENTIAL_ENV } from '../../runtime/sim-config.ts';
-import { parseKioskConfig } from '../../kiosk-config/schema.ts';
-import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk-process.ts';
+import type { RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
+import type { RunningKioskProcess } from '../../runtime/kiosk-process.ts';
 import type { ChromiumShell, ShellPage } from '../../runtime/shell/chromium.ts';
-import { startHqServer, type RunningHq } from '../../hq/server/server.ts';
-import { enrollKiosk } from '../../hq/server/kiosks/enroll.ts';
+import type { RunningHq } from '../../hq/server/server.ts';
+import { startKioskAtHq, type KioskAtHq } from '../kiosk-at-hq.ts';
 import { createUser } from '../../hq/server/auth/index.ts';
 import { TEST_SCRYPT } from '../../hq/server/auth/test-helpers.ts';
 import type { Alarm } from '../../contracts/hq-api.ts';
@@ -47,10 +41,9 @@ interface FaultEventRow {
 }
 
 describe('the screen proves what it shows: marker, covered, frozen, hung, black — at a real HQ', () => {
-  let dir: string;
+  let stack: KioskAtHq | undefined;
   let hq: RunningHq;
   let hw: RunningKioskHardware;
-  let bo: BackOffice;
   let k: RunningKioskProcess;
 
   const page = (): ShellPage => (k.shell as ChromiumShell).page!;
@@ -89,40 +82,23 @@ describe('the screen proves what it shows: marker, covered, frozen, hung, black 
   const since = async () => (await faultEvents()).slice(seenBefore);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zizhu-screen-proof-'));
-    const now = pinnedNow(NOON_SHANGHAI);
-    hq = await startHqServer({ dbUrl: `sqlite:${join(dir, 'hq.sqlite')}`, now, offlineCheckMs: 3_600_000, consoleDir: '/nonexistent/dist' });
-    const secret = await enrollKiosk(hq.db, { id: KIOSK, site: 'test-site', district: '福田区' }, now);
-    await createUser(hq.db, { name: 'watcher', role: 'viewer', password: 'a long viewer password', scrypt: TEST_SCRYPT });
-    const login = await fetch(`${hq.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'watcher', password: 'a long viewer password' }) });
-    cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    hw = await startKioskHardware({ dir: join(dir, 'sim') });
-    bo = await startBackOffice({ now });
-    const raw = await simConfigJson(hw.describe(), 'gov-24h', { urls: bo.urls, merchantId: bo.merchantId });
-    raw.id = KIOSK;
-    raw.hq = { url: hq.url, credentialsRef: `env:${SECRET_ENV}`, heartbeatSeconds: 1 };
-    k = await startKioskProcess({
-      config: parseKioskConfig(raw, 'gov-24h for the screen-proof test'),
-      shell: 'chromium',
-      headless: true,
-      developmentNoSandbox: true, // tests run as root here
-      dataDir: join(dir, 'data'),
-      logDir: false,
-      console: false,
-      now,
-      env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'test', [SECRET_ENV]: secret },
+    stack = await startKioskAtHq({
+      prefix: 'zizhu-screen-proof-',
+      now: pinnedNow(NOON_SHANGHAI),
+      id: KIOSK,
+      secretEnv: SECRET_ENV,
+      atHq: async (hq) => {
+        await createUser(hq.db, { name: 'watcher', role: 'viewer', password: 'a long viewer password', scrypt: TEST_SCRYPT });
+        const login = await fetch(`${hq.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'watcher', password: 'a long viewer password' }) });
+        cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      },
       watchdog: { markerEveryMs: 400, frameEveryMs: 5_000, checkEveryMs: 300, hungAfterMs: 2_000, frozenAfterMs: 1_000, paintTimeoutMs: 3_000, reloadGraceMs: 2_500 },
       // one fault after another here, each recovered by a reload: the ladder stays on its first rung (its climb is recovery-ladder.test.ts)
       recovery: { attempts: { reload: 50, 'restart-shell': 1, 'restart-agent': 1 } },
     });
+    ({ hq, hw, k } = stack);
   }, 60_000);
-  afterAll(async () => {
-    await k?.stop();
-    await bo?.close();
-    await hw?.close();
-    await hq?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stack?.close());
 
   afterEach(async () => {
     if (k.agent.bridge!.lastPainted?.screen !== 'home') await backHome().catch(() => undefined);

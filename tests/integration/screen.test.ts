@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKioskHardware, type RunningKioskHardware } from '../../hardware-sim/kiosk-hardware.ts';
 import { startBackOffice, type BackOffice } from '../../backends/simulators.ts';
-import { simKioskConfig, SIM_PAYMENT_CREDENTIAL_ENV } from '../../runtime/sim-config.ts';
-import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk-process.ts';
+import { simKioskConfig } from '../../runtime/sim-config.ts';
+import type { RunningKioskProcess } from '../../runtime/kiosk-process.ts';
+import { startChromiumKiosk } from '../kiosk-at-hq.ts';
 import type { ChromiumShell } from '../../runtime/shell/chromium.ts';
 import { DEFAULT_RENDERER_DIR } from '../../runtime/agent.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
@@ -37,18 +38,7 @@ describe('screen watchdog with the Chromium shell and the real renderer', () => 
     const now = pinnedNow(NOON_SHANGHAI);
     bo = await startBackOffice({ now });
     const config = await simKioskConfig(hw.describe(), 'gov-24h', { urls: bo.urls, merchantId: bo.merchantId });
-    k = await startKioskProcess({
-      config,
-      shell: 'chromium',
-      headless: true,
-      developmentNoSandbox: true, // tests run as root here
-      dataDir: join(dir, 'data'),
-      logDir: false,
-      console: false,
-      now,
-      env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'test' },
-      watchdog: { frameEveryMs: 400, checkEveryMs: 300, paintTimeoutMs: 3_000, reloadGraceMs: 1_500 },
-    });
+    k = await startChromiumKiosk({ config, dir, now, watchdog: { frameEveryMs: 400, checkEveryMs: 300, paintTimeoutMs: 3_000, reloadGraceMs: 1_500 } });
   }, 60_000);
   afterAll(async () => {
     await k?.stop();
