@@ -124,7 +124,8 @@ export type SelfTestView = z.infer<typeof SelfTestViewSchema>;
 /** Kiosk detail (GET /api/v1/kiosks/:id): the console's kiosk page. */
 export const KioskDetailSchema = KioskSummarySchema.extend({
   lifecycle: z.string().nullable(),
-  devices: z.partialRecord(DeviceNameSchema, z.object({ state: z.string(), faults: z.array(z.string()), warnings: z.array(z.string()) })),
+  /** `noisy`: the device's line carries noise now that decodes to nothing (issue 11; no fault comes of it) */
+  devices: z.partialRecord(DeviceNameSchema, z.object({ state: z.string(), faults: z.array(z.string()), warnings: z.array(z.string()), noisy: z.boolean().optional() })),
   hoursOpen: z.boolean().nullable(),
   /** the promised-hours version in force, as the kiosk reported it (`hours.config`; null: never reported) */
   hoursVersion: z.string().nullable().optional(),

@@ -22,11 +22,22 @@ export interface RunningAgentView {
   problem?: string;
 }
 
-function rowsOf(status: AgentStatus): DoctorRow[] {
+type LineNoise = NonNullable<AgentStatus['devices'][number]['lineNoise']>;
+
+/** What the agent's line-noise meter saw (issue 11), in words; undefined when the line has been clean. */
+export function lineNoiseText(n: LineNoise | undefined): string | undefined {
+  if (!n || (n.garbageBytes === 0 && n.events === 0)) return undefined;
+  const now = n.persistent ? `noisy in ${n.noisyWindows} of the last ${n.windows} windows` : n.noisy ? 'noisy now' : 'quiet now';
+  return `line noise ignored: ${n.garbageBytes} byte(s) of garbage, ${n.events} event(s) since the agent started, ${now}`;
+}
+
+/** The doctor's rows from the agent's status: its faults and warnings, and noise its line carried. */
+export function rowsOf(status: AgentStatus): DoctorRow[] {
   return status.devices.map((d) => {
     const result = d.faults.length ? 'FAULT' : d.warnings.length ? 'WARN' : 'OK';
-    const said = [...d.faults, ...d.warnings].map((p) => p.detail).join('; ');
-    return { device: d.device, label: LABELS[d.device], link: d.link, result, faults: d.faults.map((f) => f.code), warnings: d.warnings.map((w) => w.code), detail: said || 'ok (as the agent sees it)' };
+    const said = [...d.faults, ...d.warnings].map((p) => p.detail).join('; ') || 'ok (as the agent sees it)';
+    const noise = lineNoiseText(d.lineNoise);
+    return { device: d.device, label: LABELS[d.device], link: d.link, result, faults: d.faults.map((f) => f.code), warnings: d.warnings.map((w) => w.code), detail: noise ? `${said}; ${noise}` : said };
   });
 }
 

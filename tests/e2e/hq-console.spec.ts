@@ -117,6 +117,10 @@ test('kiosk detail: devices, link, timeline; a lock goes queued → delivered �
   await expect(root).toBeVisible();
   await expect(page.locator('[data-device="printer"]')).toHaveAttribute('data-device-state', 'fault');
   await expect(page.locator('[data-device="printer"]')).toContainText('打印机缺纸');
+  // issue 11: noise on a line is shown, and is not a fault
+  await expect(page.locator('[data-device="scanner"] [data-line-noise]')).toHaveText('线路有干扰（已忽略，未产生故障）');
+  await expect(page.locator('[data-device="scanner"]')).toHaveAttribute('data-device-state', 'ok');
+  await expect(page.locator('[data-device="printer"] [data-line-noise]')).toHaveCount(0);
   await expect(page.locator('[data-link-gaps]')).toContainText('1201–1214（14 条）');
   await expect(page.locator('[data-link]')).toContainText('+72.4 s');
   await expect(page.locator('[data-chart="alarm-timeline"] canvas')).toHaveCount(1);

@@ -95,6 +95,8 @@ describe('the recovery ladder at a real HQ', () => {
     await shell().page!.send('Page.removeScriptToEvaluateOnNewDocument', { identifier: script });
     await shell().page!.evaluate("document.getElementById('foreign-cover')?.remove()");
     await until('back in service', () => k.agent.kiosk!.lifecycle.getSnapshot().context.status === 'inService', 30_000, 200);
+    // the rung reaches HQ through the outbox, a moment after the lifecycle changed here
+    await until('HQ has the way back', async () => (await rungs()).slice(before).includes('out-of-service back-in-service'), 15_000, 100);
     expect((await rungs()).slice(before)).toEqual(['out-of-service out-of-service', 'out-of-service back-in-service']);
     await until('SCREEN_COVERED cleared at HQ', async () => (await alarm())?.status.startsWith('cleared'), 15_000, 100);
   }, 90_000);

@@ -82,4 +82,18 @@ describe('heartbeats', () => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('step');
   });
+  it('a noisy line (issue 11) is kept as `noisy` on the device and shown in the detail; its counters are not, so beats with only new counts store no history', async () => {
+    const noise = (noisy: boolean, events: number) => ({
+      printer: { state: 'ok' as const, faults: [], warnings: [], lineNoise: { noisy, persistent: false, garbageBytes: events * 100, events, noisyWindows: noisy ? 1 : 0, windows: 10, windowMs: 3_000, lastNoiseAt: t.clock.now() } },
+    });
+    await k.send(t.hq.app, [k.heartbeat({ devices: noise(false, 0) })]);
+    await k.send(t.hq.app, [k.heartbeat({ devices: noise(true, 5) })]);
+    await k.send(t.hq.app, [k.heartbeat({ devices: noise(true, 9) })]);
+    const viewer = await t.as('viewer');
+    expect((await viewer('GET', '/api/v1/kiosks/K-HB')).json().devices.printer).toEqual({ state: 'ok', faults: [], warnings: [], noisy: true });
+    await k.send(t.hq.app, [k.heartbeat({ devices: noise(false, 9) })]);
+    expect((await viewer('GET', '/api/v1/kiosks/K-HB')).json().devices.printer).toEqual({ state: 'ok', faults: [], warnings: [] });
+    // quiet → noisy → (counts only) → quiet: three rows
+    expect(await history()).toHaveLength(3);
+  });
 });

@@ -15,12 +15,13 @@ export type KioskNow = Pick<
   'lifecycle' | 'devices' | 'hours_open' | 'hours_next_change' | 'backends' | 'outbox_backlog' | 'clock_skew_ms' | 'heartbeat_seconds' | 'last_heartbeat_seq' | 'services'
 >;
 
-/** Devices as stable JSON (sorted keys and codes), so equal health compares equal. */
+/** Devices as stable JSON (sorted keys and codes), so equal health compares equal; `noisy` when the line carries noise now. */
 export function devicesJson(devices: HeartbeatPayload['devices']): string {
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(devices).sort()) {
     const d = devices[name as keyof typeof devices]!;
-    out[name] = { state: d.state, faults: [...d.faults].sort(), warnings: [...d.warnings].sort() };
+    // of the line-noise report only `noisy` (issue 11): its counters would make every beat a change
+    out[name] = { state: d.state, faults: [...d.faults].sort(), warnings: [...d.warnings].sort(), ...(d.lineNoise?.noisy ? { noisy: true } : {}) };
   }
   return JSON.stringify(out);
 }

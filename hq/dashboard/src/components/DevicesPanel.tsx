@@ -1,4 +1,4 @@
-/** Each device's health as the kiosk last reported it, with its fault and warning codes. */
+/** Each device's health as the kiosk last reported it, with its fault and warning codes, and noise on its line. */
 import type { KioskDetail } from '../../../../contracts/hq-api.ts';
 import { faultText } from '../i18n/faults.ts';
 import { useI18n } from '../i18n/I18n.tsx';
@@ -31,6 +31,11 @@ export function DevicesPanel({ devices }: { devices: KioskDetail['devices'] }) {
                   {faultText(c, locale)}
                 </li>
               ))}
+              {d?.noisy && !d.warnings.some((c) => c.endsWith('_LINE_NOISE')) && (
+                <li className="noise" data-line-noise>
+                  {t('device.noisy')}
+                </li>
+              )}
             </ul>
           </div>
         );

@@ -86,6 +86,7 @@ export const en: Record<MessageKey, string> = {
   'device.fault': 'Fault',
   'device.absent': 'Not fitted',
   'device.unreported': 'Not reported',
+  'device.noisy': 'Line noise (ignored, no fault raised)',
   'timeline.state': 'Kiosk state',
   'timeline.now': 'now',
   'timeline.from': 'From',

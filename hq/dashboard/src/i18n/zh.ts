@@ -85,6 +85,7 @@ export const zh = {
   'device.fault': '故障',
   'device.absent': '未配置',
   'device.unreported': '未上报',
+  'device.noisy': '线路有干扰（已忽略，未产生故障）',
   'timeline.state': '终端状态',
   'timeline.now': '至今',
   'timeline.from': '开始',
