@@ -106,6 +106,12 @@ export const HqEvents = {
     backends: z.partialRecord(BackendNameSchema, z.enum(['up', 'down', 'unknown'])).optional(),
     /** issue 10: each configured service usable now, its hours aside (its devices, back office, no lock), and why not */
     services: z.partialRecord(ServiceNameSchema, ServiceUsabilitySchema).optional(),
+    /**
+     * issue 11: the watchdogs' faults raised now (screen, GPU, display, touch, disk) and the codes this run has
+     * looked for; HQ clears an active alarm of a `checked` code not in `faults` (its clearing went with the run
+     * that raised it: the agent restarted). Absent: an older kiosk, nothing is cleared this way.
+     */
+    watch: z.object({ faults: z.array(FaultCodeSchema).max(32), checked: z.array(FaultCodeSchema).max(32) }).optional(),
     outboxBacklog: z.number().int().nonnegative(),
     /** the kiosk's clock when the heartbeat was sent (HQ compares it with its own) */
     clock: z.iso.datetime({ offset: true }),

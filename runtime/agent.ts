@@ -33,6 +33,7 @@ import { lifecycleView } from '../state-machines/lifecycle.machine.ts';
 import { withHoursOverride } from './hq-link/promised-hours.ts';
 import { startAgentHands, type AgentHands } from './self-test/agent-hands.ts';
 import { attachFaultEvidence, startAgentWatch, tapDeviceLines } from './watchdog/machine-watch.ts';
+import { WatchReports } from './watchdog/watch-report.ts';
 
 /** What a printer fault means, in the words an ops person reads on the alarm. */
 const PRINTER_FAULT_WORDS: Partial<Record<FaultCode, string>> = {
@@ -147,6 +148,8 @@ export interface RunningAgent {
   bridge?: RunningBridge;
   /** the link to HQ: `status()` says what it delivered, what waits, the last error, set-aside events, clock skew */
   hqLink: HqLink;
+  /** issue 11: what the watchdogs put in each heartbeat (runtime/watchdog/watch-report.ts); the kiosk process adds its own */
+  watchReports: WatchReports;
   /** issue 10: the self-test (window starts, boot, HQ's command) and the remote hands that need the agent */
   remoteHands: AgentHands;
   stop(): Promise<void>;
@@ -426,6 +429,8 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
   }
 
   const k = kiosk;
+  // issue 11: the watchdogs' part of every heartbeat (the disk's below; the kiosk process adds the screen's)
+  const watchReports = new WatchReports();
   const hqLink = startHqLink({
     config: config.hq,
     kioskId: config.id,
@@ -441,6 +446,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
         // issue 11: with each device's line-noise record, read live from its driver
         devices: () => new Map([...latestHealth].map(([d, h]) => [d, { ...h, lineNoise: devices[d]?.health.lineNoise }])),
         backends: () => latestBackends,
+        watch: () => watchReports.report(),
       }),
     ...(k ? { kiosk: kioskLockControl(k), helpAnswer: (a) => k.help.answer(a.requestId, a.text) } : {}),
   });
@@ -464,6 +470,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
 
   // issue 11: the journal's disk (DISK_LOW), and the screens for the evidence bundle
   const machineWatch = startAgentWatch({ config, journal, dataDir, evidence, ...(kiosk ? { kiosk } : {}), ...(bridge ? { bridge } : {}), log });
+  watchReports.add(() => machineWatch.disk.latch.watchReport());
   const names = (Object.keys(config.devices) as DeviceName[]).join(', ') || 'none';
   log.info(`agent for ${config.id} running; devices: ${names}${flows ? '; flows ready' : ''}`);
 
@@ -483,6 +490,7 @@ async function startLockedAgent(opts: AgentOptions, dataDir: string): Promise<Ru
     ...(kiosk ? { kiosk } : {}),
     ...(bridge ? { bridge } : {}),
     hqLink,
+    watchReports,
     remoteHands,
     async stop() {
       if (stopped) return;

@@ -15,7 +15,7 @@ import { ScreenWatchdog, type ScreenWatchdogOptions } from './screen-watchdog.ts
 import type { Now } from '../state-machines/deadlines.ts';
 import { faultEvent } from './hq-events.ts';
 import { kioskProcessHands } from './hq-link/process-hands.ts';
-import { startKioskWatch, type KioskWatch } from './watchdog/machine-watch.ts';
+import { kioskWatchReport, startKioskWatch, type KioskWatch } from './watchdog/machine-watch.ts';
 import { startScreenRecovery, type ScreenRecovery } from './watchdog/screen-recovery.ts';
 import type { LadderPolicy } from './watchdog/ladder.ts';
 import { markerBootId } from '../contracts/screen-marker.ts';
@@ -202,6 +202,8 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     ...(shell ? { shell } : {}),
     log: agent.log,
   }));
+  // and what they all say in each heartbeat, so HQ clears an alarm whose clearing went with an earlier run
+  const offWatch = agent.watchReports.add(() => kioskWatchReport(machineWatch, watchdog ? { faults: watchdog.faults, checked: watchdog.checked } : undefined));
   let stopped = false;
   /** `relaunch`: Electron relaunches the app once the agent has stopped (HQ's restart-app) */
   const stop = async (reason: string, relaunch = false) => {
@@ -210,6 +212,7 @@ export async function startKioskProcess(o: KioskProcessOptions): Promise<Running
     watchdog?.stop();
     recovery?.stop();
     machineWatch.stop();
+    offWatch();
     agent.hqLink.provideScreenReload(undefined);
     agent.hqLink.provideRemoteHands({ captureScreen: undefined, restartApp: undefined });
     bridge.off('painted', firstPaint);

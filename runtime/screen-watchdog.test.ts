@@ -342,6 +342,33 @@ describe('ScreenWatchdog: the glass', () => {
   });
 });
 
+describe("ScreenWatchdog: what the heartbeat's `watch` may say (issue 11)", () => {
+  it('speaks for its codes only once it has judged the heartbeat and the glass after its grace', async () => {
+    const now = { t: 12_000_000 };
+    const { bridge, w, look } = setUp(now, { markerBootId: BOOT, reloadGraceMs: 5_000 });
+    bridge.paint(1, 'home', now.t);
+    w.checkHeartbeat();
+    await look();
+    expect(w.checked).toEqual([]); // in the grace: it has not judged anything
+    now.t += 5_000;
+    w.checkHeartbeat();
+    expect(w.checked).toEqual([]); // the glass not looked at yet
+    await look(0);
+    expect(w.checked.sort()).toEqual(['RENDERER_CRASHED', 'RENDERER_HUNG', 'SCREEN_BLACK', 'SCREEN_COVERED', 'SCREEN_FROZEN']);
+    expect(w.faults).toEqual([]);
+    w.stop();
+  });
+
+  it('without a marker to read, the heartbeat check after the grace is enough', () => {
+    const now = { t: 13_000_000 };
+    const { bridge, w } = setUp(now);
+    bridge.paint(1, 'home', now.t);
+    w.checkHeartbeat();
+    expect(w.checked).toHaveLength(5);
+    w.stop();
+  });
+});
+
 describe('ScreenWatchdog: shell problems and timers', () => {
   it('a crashed renderer raises RENDERER_CRASHED until a screen is painted again; waits out the grace after a reload', () => {
     const now = { t: 1_000 };

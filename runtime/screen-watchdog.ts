@@ -52,6 +52,9 @@ export interface WatchedBridge {
   off(event: 'connection', listener: (count: number) => void): unknown;
 }
 
+/** every fault this watchdog raises */
+export const SCREEN_FAULT_CODES = [FaultCode.SCREEN_BLACK, FaultCode.RENDERER_CRASHED, FaultCode.SCREEN_FROZEN, FaultCode.SCREEN_COVERED, FaultCode.RENDERER_HUNG] as const;
+
 export type ScreenFaultCode =
   | typeof FaultCode.SCREEN_BLACK
   | typeof FaultCode.RENDERER_CRASHED
@@ -128,6 +131,8 @@ export class ScreenWatchdog {
   private capturing = false;
   private stopped = false;
   private blackBy: 'heartbeat' | 'frame' | null = null;
+  /** a heartbeat check / a look at the glass judged after the grace: this run can speak for the screen */
+  private judged = { heartbeat: false, glass: false };
   readonly stats: ScreenWatchdogStats = { checks: 0, markerCaptures: 0, frameCaptures: 0, captureWaitMs: 0, decodeCpuMs: 0 };
 
   constructor(private readonly o: ScreenWatchdogOptions) {
@@ -175,6 +180,12 @@ export class ScreenWatchdog {
   /** What is raised now (for tests and the agent's status). */
   get faults(): string[] {
     return [...this.raised];
+  }
+
+  /** The codes this run can speak for (the heartbeat's `watch`): all of them once it has judged the screen after its grace. */
+  get checked(): ScreenFaultCode[] {
+    const glassToo = this.markers !== null && this.o.shell !== undefined;
+    return this.judged.heartbeat && (this.judged.glass || !glassToo) ? [...SCREEN_FAULT_CODES] : [];
   }
 
   /** How long it still waits before raising anything (the grace after start or a recovery); 0 when judging. */
@@ -246,6 +257,7 @@ export class ScreenWatchdog {
     const hung = this.hearts.judge(now, this.rendererShown());
     if (hung.state === 'ok') this.clear(FaultCode.RENDERER_HUNG, 'the renderer beats again');
     if (this.inGrace()) return;
+    this.judged.heartbeat = true;
     if (hung.state === 'hung') {
       this.raise(FaultCode.RENDERER_HUNG, hung.detail);
       this.recover(FaultCode.RENDERER_HUNG, hung.detail);
@@ -318,6 +330,7 @@ export class ScreenWatchdog {
       }
       if (!judge || !reading) return;
       const verdict = judge.judge({ reading, ...(flat ? { flat } : {}), painted: this.o.bridge.lastPainted, at: now });
+      if (!this.inGrace()) this.judged.glass = true;
       if (verdict.state === 'proven') {
         this.clear(FaultCode.SCREEN_COVERED, `the marker of screen ${verdict.seq} is seen again`);
         this.clear(FaultCode.SCREEN_FROZEN, `the glass shows screen ${verdict.seq}, the painted one`);

@@ -50,7 +50,7 @@ export async function enrolledSimConfig(o: {
 
 /** the kiosk process with its own headless Chromium, its journal in `dir/data` */
 export function startChromiumKiosk(
-  o: { config: KioskConfig; dir: string; now: Now; env?: NodeJS.ProcessEnv } & Pick<KioskProcessOptions, 'watchdog' | 'recovery'>,
+  o: { config: KioskConfig; dir: string; now: Now; env?: NodeJS.ProcessEnv } & Pick<KioskProcessOptions, 'watchdog' | 'recovery' | 'onRestart'>,
 ): Promise<RunningKioskProcess> {
   return startKioskProcess({
     config: o.config,
@@ -64,6 +64,7 @@ export function startChromiumKiosk(
     env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'test', ...o.env },
     ...(o.watchdog ? { watchdog: o.watchdog } : {}),
     ...(o.recovery ? { recovery: o.recovery } : {}),
+    ...(o.onRestart ? { onRestart: o.onRestart } : {}),
   });
 }
 

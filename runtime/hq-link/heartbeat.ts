@@ -1,7 +1,7 @@
 /**
  * The heartbeat: every `hq.heartbeatSeconds` an outbox `heartbeat` event saying what the kiosk is
- * now — lifecycle status, each device's health, hours (open, next change), back offices, outbox
- * backlog, its clock and the interval (HQ calls the kiosk offline after 3 missed intervals).
+ * now — lifecycle status, each device's health, hours (open, next change), back offices, the
+ * watchdogs' faults and what they can speak for, outbox backlog, its clock and the interval (HQ calls the kiosk offline after 3 missed intervals).
  *
  * Decided: no pile of heartbeats while HQ is unreachable. A heartbeat is not enqueued while the
  * previous one is still undelivered — it would only say "still here" late, and every state change
@@ -19,7 +19,7 @@ import type { Outbox } from '../journal/outbox.ts';
 import { servicesUsability, servicesUsabilityFrom } from './service-usability.ts';
 
 export type HeartbeatPayload = HqEventPayload<'heartbeat'>;
-export type HeartbeatFacts = Pick<HeartbeatPayload, 'lifecycle' | 'devices' | 'hours' | 'backends' | 'services'>;
+export type HeartbeatFacts = Pick<HeartbeatPayload, 'lifecycle' | 'devices' | 'hours' | 'backends' | 'services' | 'watch'>;
 
 const DEVICES = ['idReader', 'printer', 'scanner'] as const;
 const BACKENDS = ['providentFund', 'his', 'payment'] as const;
@@ -34,6 +34,8 @@ export interface HeartbeatSources {
   devices: () => ReadonlyMap<string, Problems>;
   /** each back office's reachability */
   backends: () => ReadonlyMap<string, { state: 'up' | 'down' }>;
+  /** issue 11: the watchdogs' faults now and the codes this run can speak for (runtime/watchdog/watch-report.ts) */
+  watch?: () => NonNullable<HeartbeatPayload['watch']>;
 }
 
 const iso = (t: number | null | undefined) => (typeof t === 'number' && Number.isFinite(t) ? new Date(t).toISOString() : null);
@@ -66,7 +68,7 @@ export function heartbeatFacts(s: HeartbeatSources): HeartbeatFacts {
   const lifecycle: KioskStatusName = view?.status ?? (!hours.open ? 'outOfHours' : anyFault ? 'degraded' : 'inService');
   // issue 10: each service usable or not (its hours aside), for HQ's availability
   const services = view ? servicesUsability(view.availability) : servicesUsabilityFrom(s.config, health, reach, s.now());
-  return { lifecycle, devices, hours: { open: hours.open, nextChangeAt: iso(nextChange) }, backends, services };
+  return { lifecycle, devices, hours: { open: hours.open, nextChangeAt: iso(nextChange) }, backends, services, ...(s.watch ? { watch: s.watch() } : {}) };
 }
 
 export interface HeartbeatOptions {

@@ -63,7 +63,8 @@ export interface DiskWatchOptions {
 
 export class DiskSpaceWatch extends PeriodicCheck {
   private readonly thresholds: DiskThresholds;
-  private readonly latch: FaultLatch;
+  /** its fault, raised or cleared (its `watchReport()` goes into the heartbeat's `watch`) */
+  readonly latch: FaultLatch;
   private readonly spaceOf: (dir: string) => Promise<DiskSpace>;
   private lastError: string | null = null;
 

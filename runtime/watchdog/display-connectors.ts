@@ -56,7 +56,8 @@ export interface DisplayWatchOptions {
 
 export class DisplayConnectorWatch extends PeriodicCheck {
   private readonly drmDir: string;
-  private readonly latch: FaultLatch;
+  /** its fault, raised or cleared (its `watchReport()` goes into the heartbeat's `watch`) */
+  readonly latch: FaultLatch;
   private readonly seenConnected = new Set<string>();
   private saidNothingToJudge = false;
   private last = '';

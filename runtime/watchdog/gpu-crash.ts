@@ -29,7 +29,8 @@ export interface GpuCrashWatchOptions {
 }
 
 export class GpuCrashWatch {
-  private readonly latch: FaultLatch;
+  /** its fault, raised or cleared (its `watchReport()` goes into the heartbeat's `watch`) */
+  readonly latch: FaultLatch;
   private painted: string | null = null;
   private waitedForGpu = false;
   private timer: NodeJS.Timeout | undefined;

@@ -26,6 +26,7 @@ import { DisplayConnectorWatch } from './display-connectors.ts';
 import { GpuCrashWatch } from './gpu-crash.ts';
 import { watchTouch } from './touch-health.ts';
 import type { ReportFault, WatchLog } from './fault-latch.ts';
+import type { WatchReport } from './watch-report.ts';
 
 const reportTo = (journal: Pick<Journal, 'outbox'>): ReportFault => (c) => journal.outbox.enqueue(...faultEvent(c));
 
@@ -123,4 +124,16 @@ export function startKioskWatch(o: KioskWatchOptions): KioskWatch {
       touch?.stop();
     },
   };
+}
+
+/**
+ * The kiosk process's part of the heartbeat's `watch`: the screen watchdog's faults and codes, the
+ * display's and the touch panel's; the GPU process's fault, which a screen proven after the start
+ * speaks for as well (a crashed GPU process draws nothing).
+ */
+export function kioskWatchReport(w: KioskWatch, screen?: { faults: readonly string[]; checked: readonly FaultCode[] }): WatchReport {
+  const parts = [w.display.latch.watchReport(), ...(w.touch ? [w.touch.latch.watchReport()] : []), ...(w.gpu ? [w.gpu.latch.watchReport()] : [])];
+  const faults = [...((screen?.faults ?? []) as FaultCode[]), ...parts.flatMap((p) => p.faults)];
+  const checked = [...(screen?.checked ?? []), ...parts.flatMap((p) => p.checked), ...(w.gpu && screen?.checked.length ? [w.gpu.latch.code] : [])];
+  return { faults, checked };
 }

@@ -119,7 +119,7 @@ function serving(kiosk: TouchedKiosk): boolean {
  * taps from the screens the kiosk pushes in answer to a renderer event (`inReplyTo` set: every event
  * the renderer sends is a person's tap, and its answer carries the event's id).
  */
-export function watchTouch(o: TouchWatchOptions): { health: TouchHealth; stop(): void } {
+export function watchTouch(o: TouchWatchOptions): { health: TouchHealth; latch: FaultLatch; stop(): void } {
   const health = new TouchHealth(o);
   const latch = new FaultLatch({ code: FaultCode.TOUCH_UNRESPONSIVE, device: 'screen', severity: 'warning' }, o.report, o.log);
   let timer: NodeJS.Timeout | undefined;
@@ -155,6 +155,7 @@ export function watchTouch(o: TouchWatchOptions): { health: TouchHealth; stop():
   o.scanner?.on('scan', onScan);
   return {
     health,
+    latch,
     stop() {
       if (timer) clearTimeout(timer);
       o.kiosk.off('screen', onScreen);

@@ -144,4 +144,26 @@ describe('alarms', () => {
     expect(all.find((a) => a.code === 'PRINTER_PAPER_OUT')).toMatchObject({ status: 'cleared-unack', clearedAt: new Date(t.clock.now()).toISOString() });
     expect(all.find((a) => a.code === 'SCREEN_BLACK')).toMatchObject({ status: 'active-unack' });
   });
+  it("issue 11: a watchdog alarm the new run's heartbeat has checked and does not have is cleared (its clearing went with the old run); one it still has, or has not looked for yet, stays", async () => {
+    const screen = ['SCREEN_BLACK', 'RENDERER_CRASHED', 'SCREEN_FROZEN', 'SCREEN_COVERED', 'RENDERER_HUNG'] as const;
+    await k.send(t.hq.app, [
+      k.event('fault.raised', faultPayload('SCREEN_COVERED', { device: 'screen' })),
+      k.event('fault.raised', faultPayload('TOUCH_UNRESPONSIVE', { device: 'screen', severity: 'major' })),
+      k.event('fault.raised', faultPayload('DISK_LOW', { device: 'agent' })),
+    ]);
+    t.clock.advance(1_000);
+    // the run that raised them says so
+    await k.send(t.hq.app, [k.heartbeat({ watch: { faults: ['SCREEN_COVERED', 'TOUCH_UNRESPONSIVE', 'DISK_LOW'], checked: [...screen, 'TOUCH_UNRESPONSIVE', 'DISK_LOW'] } })]);
+    const active = async () => (await alarms('active')).map((a) => a.code).sort();
+    expect(await active()).toEqual(['DISK_LOW', 'SCREEN_COVERED', 'TOUCH_UNRESPONSIVE']);
+    // the agent restarted (the recovery ladder's rung): the new run has looked at nothing yet — nothing cleared
+    t.clock.advance(10_000);
+    await k.send(t.hq.app, [k.event('agent.started', { uncleanPreviousRun: false, version: '0.1.0', heartbeatSeconds: 1 }), k.heartbeat({ watch: { faults: [], checked: [] } })]);
+    expect(await active()).toEqual(['DISK_LOW', 'SCREEN_COVERED', 'TOUCH_UNRESPONSIVE']);
+    // it has proven the screen and still sees the disk low; no tap yet, so touch is not spoken for
+    t.clock.advance(1_000);
+    await k.send(t.hq.app, [k.heartbeat({ watch: { faults: ['DISK_LOW'], checked: [...screen, 'DISK_LOW'] } })]);
+    expect(await active()).toEqual(['DISK_LOW', 'TOUCH_UNRESPONSIVE']);
+    expect((await alarms('all')).find((a) => a.code === 'SCREEN_COVERED')).toMatchObject({ status: 'cleared-unack', clearedAt: new Date(t.clock.now()).toISOString() });
+  });
 });

@@ -258,4 +258,13 @@ export const coreMigrations: Record<string, Migration> = {
       await db.schema.alterTable('kiosks').dropColumn('recent_nonces').execute();
     },
   },
+  /** issue 11: the watchdogs' faults and checked codes the kiosk last said (JSON), so a change — not every beat — reconciles its alarms */
+  '011_kiosk_watch': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('kiosks').addColumn('watch', 'text').execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('kiosks').dropColumn('watch').execute();
+    },
+  },
 };

@@ -22,6 +22,8 @@ export interface KiosksTable {
   lifecycle: string | null;
   /** JSON: partial record device → {state, faults, warnings} */
   devices: string | null;
+  /** JSON {faults, checked} sorted: the watchdogs' part of the last heartbeat (issue 11); null: never said */
+  watch: string | null;
   hours_open: number | null;
   hours_next_change: string | null;
   /** JSON: partial record back office → up|down|unknown */

@@ -16,7 +16,7 @@ import type { EventsTable, HistoryTable, KiosksTable, NoncesTable } from '../db/
 import { iso, sortableId } from '../ids.ts';
 import type { HqLog } from '../log.ts';
 import { applyHeartbeat, type KioskNow } from './heartbeat.ts';
-import { reconcileDeviceAlarms } from '../alarms/reconcile.ts';
+import { reconcileDeviceAlarms, reconcileWatchAlarms } from '../alarms/reconcile.ts';
 import { recordHoursConfig } from '../availability/hours-config.ts';
 import { addSeq, parseRanges, seqSeen, type SeqState } from './seq.ts';
 import { addToRing, inRing, parseRing } from './nonce-ring.ts';
@@ -66,7 +66,7 @@ const insertNonce = prepared((db: HqDb, p: NoncesTable) =>
 /** what an accepted request writes to the kiosk's row (whatever it changed: one statement for every request) */
 type KioskWrite = StateFields & Pick<KiosksTable, 'id' | 'commands_pending' | 'contiguous_seq' | 'highest_seq' | 'seq_ranges' | 'last_seen_at' | 'last_heartbeat_at' | 'recent_nonces'>;
 const KIOSK_WRITE_COLUMNS = [
-  'lifecycle', 'devices', 'hours_open', 'hours_next_change', 'backends', 'outbox_backlog', 'clock_skew_ms', 'heartbeat_seconds', 'last_heartbeat_seq', 'services',
+  'lifecycle', 'devices', 'watch', 'hours_open', 'hours_next_change', 'backends', 'outbox_backlog', 'clock_skew_ms', 'heartbeat_seconds', 'last_heartbeat_seq', 'services',
   'version', 'offline', 'commands_pending', 'contiguous_seq', 'highest_seq', 'seq_ranges', 'last_seen_at', 'last_heartbeat_at', 'recent_nonces',
 ] as const satisfies readonly Exclude<keyof KioskWrite, 'id'>[];
 const updateKiosk = prepared((db: HqDb, p: KioskWrite) =>
@@ -108,6 +108,7 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
   const cur: StateFields = {
     lifecycle: k.lifecycle,
     devices: k.devices,
+    watch: k.watch,
     hours_open: k.hours_open,
     hours_next_change: k.hours_next_change,
     backends: k.backends,
@@ -167,12 +168,14 @@ export async function applyBatch(trx: HqDb, b: BatchInput): Promise<BatchResult>
     switch (e.type) {
       case 'heartbeat': {
         if (e.seq <= cur.last_heartbeat_seq) break; // an older one arriving late: the row already shows newer
-        const devicesBefore = cur.devices;
+        const [devicesBefore, watchBefore] = [cur.devices, cur.watch];
         const { next, changed } = applyHeartbeat(cur, e.payload, e.seq, b.now);
         Object.assign(cur, next);
         if (changed) addHistory('heartbeat', e.at, stateOf(cur.lifecycle, false));
         // device health differs from what HQ last knew: an alarm the kiosk no longer has is cleared
         if (next.devices !== devicesBefore) await reconcileDeviceAlarms(trx, b.kioskId, e.payload.devices, e.at, b.now);
+        // the watchdogs' say changed (a new run has looked): an alarm of a code they checked and no longer have is cleared
+        if (e.payload.watch && next.watch !== watchBefore) await reconcileWatchAlarms(trx, b.kioskId, e.payload.watch, e.at, b.now);
         break;
       }
       case 'kiosk.status':

@@ -12,7 +12,7 @@ export type HeartbeatPayload = z.output<(typeof HqEvents)['heartbeat']>;
 /** The fields of the kiosk row a heartbeat sets. */
 export type KioskNow = Pick<
   KiosksTable,
-  'lifecycle' | 'devices' | 'hours_open' | 'hours_next_change' | 'backends' | 'outbox_backlog' | 'clock_skew_ms' | 'heartbeat_seconds' | 'last_heartbeat_seq' | 'services'
+  'lifecycle' | 'devices' | 'watch' | 'hours_open' | 'hours_next_change' | 'backends' | 'outbox_backlog' | 'clock_skew_ms' | 'heartbeat_seconds' | 'last_heartbeat_seq' | 'services'
 >;
 
 /** Devices as stable JSON (sorted keys and codes), so equal health compares equal; `noisy` when the line carries noise now. */
@@ -24,6 +24,11 @@ export function devicesJson(devices: HeartbeatPayload['devices']): string {
     out[name] = { state: d.state, faults: [...d.faults].sort(), warnings: [...d.warnings].sort(), ...(d.lineNoise?.noisy ? { noisy: true } : {}) };
   }
   return JSON.stringify(out);
+}
+
+/** The watchdogs' faults and checked codes as stable JSON (sorted), null when the kiosk did not say (issue 11). */
+export function watchJson(watch: HeartbeatPayload['watch']): string | null {
+  return watch ? JSON.stringify({ faults: [...new Set(watch.faults)].sort(), checked: [...new Set(watch.checked)].sort() }) : null;
 }
 
 /** Service usability as stable JSON (sorted services), null when the kiosk did not say (issue 10). */
@@ -48,6 +53,8 @@ export function applyHeartbeat(current: KioskNow, p: HeartbeatPayload, seq: numb
     next: {
       lifecycle: p.lifecycle,
       devices,
+      // not part of `changed`: a screen fault reaches the history as its own event
+      watch: watchJson(p.watch),
       hours_open: hoursOpen,
       hours_next_change: p.hours.nextChangeAt ?? null,
       backends: p.backends ? JSON.stringify(p.backends) : null,

@@ -78,6 +78,7 @@ export async function enrollKiosk(db: HqDb, input: EnrollInput, now: () => numbe
         recent_nonces: '[]',
         lifecycle: null,
         devices: null,
+        watch: null,
         hours_open: null,
         hours_next_change: null,
         backends: null,
