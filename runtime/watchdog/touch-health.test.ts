@@ -123,4 +123,14 @@ describe('watchTouch on the kiosk, the reader and the scanner', () => {
     expect(changes).toEqual([]);
     w.stop();
   });
+  it("a tap with nothing suspected reports nothing, and lets this run speak for the panel in the heartbeat's watch", () => {
+    const kiosk = new FakeKiosk();
+    const changes: AnyFaultChange[] = [];
+    const w = watchTouch({ kiosk, inARow: 2, approachMs: 5_000, now: () => T0, report: (c) => changes.push(c) });
+    expect(w.latch.watchReport()).toEqual({ faults: [], checked: [] });
+    kiosk.push('tap-1');
+    expect(changes).toEqual([]);
+    expect(w.latch.watchReport()).toEqual({ faults: [], checked: ['TOUCH_UNRESPONSIVE'] });
+    w.stop();
+  });
 });

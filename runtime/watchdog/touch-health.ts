@@ -141,7 +141,8 @@ export function watchTouch(o: TouchWatchOptions): { health: TouchHealth; latch: 
   };
   const onScreen = (s: ScreenMessage) => {
     if (s.inReplyTo === null) return;
-    apply(health.tap());
+    // a tap with nothing suspected still proves the panel: this run speaks for it (an alarm an earlier run raised clears)
+    apply(health.tap() ?? { change: 'clear', detail: 'the screen was tapped', untouched: [] });
     arm();
   };
   const approach = (by: ApproachBy) => () => {
