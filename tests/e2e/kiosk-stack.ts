@@ -14,6 +14,7 @@ import type { PaymentSimOptions } from '../../backends/payment/simulator.ts';
 import { simConfigJson, SIM_PAYMENT_CREDENTIAL_ENV, type SimExample } from '../../runtime/sim-config.ts';
 import { parseKioskConfig } from '../../kiosk-config/schema.ts';
 import { startKioskProcess, type RunningKioskProcess } from '../../runtime/kiosk-process.ts';
+import { startRestarting, type RestartingKiosk } from '../restarting-kiosk.ts';
 import type { Now } from '../../state-machines/deadlines.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 
@@ -57,15 +58,14 @@ export async function startKioskStack(o: {
   const now = o.now ?? pinnedNow(o.at ?? NOON_SHANGHAI);
   const hw = await startKioskHardware({ dir: join(dir, 'sim') });
   const bo = await startBackOffice({ now, payment: { refundProcessingMs: 10, ...o.payment } });
-  let kiosk: RunningKioskProcess;
-  let restarts = 0;
-  let closed = false;
+  let kiosk: RestartingKiosk;
   try {
     const raw = await simConfigJson(hw.describe(), o.example, { urls: bo.urls, merchantId: bo.merchantId });
     if (o.hq) raw.hq = { url: o.hq.url, credentialsRef: `env:${HQ_SECRET_ENV}`, heartbeatSeconds: o.hq.heartbeatSeconds ?? 1 };
     o.patch?.(raw);
     const config = parseKioskConfig(raw, `${o.example} for the e2e test`);
-    const start = (): Promise<RunningKioskProcess> =>
+    // HQ's restart-app: the process stopped itself cleanly; it is started again, as zizhu agent does
+    kiosk = await startRestarting((onRestart) =>
       startKioskProcess({
         config,
         shell: o.shell ?? 'none',
@@ -75,19 +75,9 @@ export async function startKioskStack(o: {
         console: false,
         now,
         env: { ...process.env, [SIM_PAYMENT_CREDENTIAL_ENV]: 'e2e', ...(o.hq ? { [HQ_SECRET_ENV]: o.hq.secret } : {}) },
-        // HQ's restart-app: the process stopped itself cleanly; start it again, as zizhu agent does
-        onRestart: () => {
-          if (closed) return;
-          start().then(
-            (k) => {
-              kiosk = k;
-              restarts++;
-            },
-            (e: unknown) => console.error(`the kiosk did not start again after restart-app: ${(e as Error).message}`),
-          );
-        },
-      });
-    kiosk = await start();
+        onRestart,
+      }),
+    );
   } catch (e) {
     await bo.close();
     await hw.close();
@@ -97,13 +87,13 @@ export async function startKioskStack(o: {
     hw,
     bo,
     get kiosk() {
-      return kiosk;
+      return kiosk.current;
     },
     get url() {
-      return kiosk.rendererUrl;
+      return kiosk.current.rendererUrl;
     },
     get restarts() {
-      return restarts;
+      return kiosk.restarts;
     },
     now,
     async device(device, action, body = {}) {
@@ -111,7 +101,6 @@ export async function startKioskStack(o: {
       if (!res.ok) throw new Error(`simulator ${device} ${action}: HTTP ${res.status} ${await res.text()}`);
     },
     async close() {
-      closed = true;
       await kiosk.stop('test done');
       await bo.close();
       await hw.close();

@@ -18,6 +18,7 @@ import type { RunningKioskProcess } from '../../runtime/kiosk-process.ts';
 import type { ChromiumShell } from '../../runtime/shell/chromium.ts';
 import type { RunningHq } from '../../hq/server/server.ts';
 import { enrolledSimConfig, startChromiumKiosk, startKioskAtHq, startTestHq, type KioskAtHq } from '../kiosk-at-hq.ts';
+import { startRestarting, type RestartingKiosk } from '../restarting-kiosk.ts';
 import { NOON_SHANGHAI, pinnedNow } from '../pinned-clock.ts';
 import { until } from '../until.ts';
 
@@ -117,9 +118,7 @@ describe('the ladder restarts the agent when something starts it again', () => {
   const ID = 'sz-futian-gov-0013';
   let dir: string;
   let hq: RunningHq | undefined;
-  let k: RunningKioskProcess | undefined;
-  let restarts = 0;
-  let closed = false;
+  let kiosk: RestartingKiosk | undefined;
   const stops: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
@@ -131,7 +130,7 @@ describe('the ladder restarts the agent when something starts it again', () => {
     stops.push(() => bo.close(), () => hw.close(), () => hq!.close());
     const { config, env } = await enrolledSimConfig({ hq, hw, bo, now, id: ID, secretEnv: 'ZIZHU_LADDER_AGENT_HQ_SECRET' });
     // as zizhu start does: the agent stopped itself cleanly to be restarted, so it is started again
-    const start = (): Promise<RunningKioskProcess> =>
+    kiosk = await startRestarting((onRestart) =>
       startChromiumKiosk({
         config,
         dir,
@@ -140,32 +139,24 @@ describe('the ladder restarts the agent when something starts it again', () => {
         watchdog: WATCHDOG,
         // one reload, no browser restart (so the cover survives it), then the agent
         recovery: { attempts: { reload: 1, 'restart-shell': 0, 'restart-agent': 1 }, firstWaitMs: 3_000, maxWaitMs: 6_000 },
-        onRestart: () => {
-          if (closed) return;
-          start().then(
-            (next) => {
-              k = next;
-              restarts++;
-            },
-            (e: unknown) => console.error(`the kiosk did not start again: ${(e as Error).message}`),
-          );
-        },
-      });
-    k = await start();
-    await until('a proven home screen', () => k!.agent.bridge!.lastPainted?.screen === 'home' && k!.watchdog!.faults.length === 0 && k!.watchdog!.graceLeftMs === 0, 30_000);
+        onRestart,
+      }),
+    );
+    const k = kiosk.current;
+    await until('a proven home screen', () => k.agent.bridge!.lastPainted?.screen === 'home' && k.watchdog!.faults.length === 0 && k.watchdog!.graceLeftMs === 0, 30_000);
   }, 60_000);
   afterAll(async () => {
-    closed = true;
-    await k?.stop();
+    await kiosk?.stop();
     for (const stop of stops.reverse()) await stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('a cover the reload cannot shake off: the agent restarted (a new browser with it) → the new run proves the screen → restart-agent recovered, and its heartbeat clears SCREEN_COVERED at HQ', async () => {
-    const first = k!;
+    const first = kiosk!.current;
     await coverEveryPage(first.shell as ChromiumShell);
     await until('SCREEN_COVERED active at HQ', async () => (await coveredAlarmAt(hq!, ID))?.status.startsWith('active'), 15_000, 100);
-    await until('the agent restarted', () => restarts === 1, 40_000, 200);
+    await until('the agent restarted', () => kiosk!.restarts === 1, 40_000, 200);
+    const k = kiosk!.current;
     expect(k).not.toBe(first);
     await until('HQ has the rung recovered', async () => (await rungsAt(hq!, ID)).includes('restart-agent recovered'), 30_000, 200);
     expect(await rungsAt(hq!, ID)).toEqual(['reload tried', 'reload no-effect', 'restart-agent tried', 'restart-agent recovered']);
@@ -173,7 +164,7 @@ describe('the ladder restarts the agent when something starts it again', () => {
     await until('SCREEN_COVERED cleared at HQ', async () => (await coveredAlarmAt(hq!, ID))?.status.startsWith('cleared'), 15_000, 100);
     const starts = await hq!.db.selectFrom('events').select('id').where('kiosk_id', '=', ID).where('type', '=', 'agent.started').execute();
     expect(starts).toHaveLength(2);
-    expect(k!.recovery!.ladder.state).toMatchObject({ level: 2, recovered: true, outOfService: false });
-    expect(k!.agent.kiosk!.lifecycle.getSnapshot().context.status).toBe('inService');
+    expect(k.recovery!.ladder.state).toMatchObject({ level: 2, recovered: true, outOfService: false });
+    expect(k.agent.kiosk!.lifecycle.getSnapshot().context.status).toBe('inService');
   }, 90_000);
 });
